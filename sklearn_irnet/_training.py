@@ -1,0 +1,169 @@
+"""The skorch machinery behind :class:`~sklearn_irnet.IRNetRegressor`.
+
+Tabular data fit in memory, so batches are cut by slicing whole tensors that already sit
+on the training device instead of going through a ``DataLoader`` with per-row indexing
+and collation. Epoch losses are summed on the device and read once per epoch instead of
+once per batch. These are private helpers: the public estimator is the sklearn wrapper.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from skorch import NeuralNetRegressor
+from skorch.callbacks import EpochTimer, PrintLog
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """Inputs and targets held as two tensors of equal length.
+
+    ``X`` and ``y`` are public attributes so skorch's helpers can read them.
+    """
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor | None = None) -> None:
+        if y is not None and len(X) != len(y):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
+        self.X = X
+        self.y = y
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.X[index], None if self.y is None else self.y[index]
+
+
+class EpochShuffler:
+    """Seeded source of one permutation per epoch.
+
+    It holds only integers, so a fitted estimator that owns it pickles; the torch
+    generator is rebuilt from ``(seed, epoch)`` each time.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = int(seed)
+        self.epoch = 0
+
+    def permutation(self, n: int, device: torch.device | str = "cpu") -> torch.Tensor:
+        generator = torch.Generator().manual_seed(self.seed + 1_000_003 * self.epoch)
+        self.epoch += 1
+        return torch.randperm(n, generator=generator).to(device)
+
+
+class BatchIterator:
+    """Iterate over a :class:`TensorDataset` in batches by slicing its tensors.
+
+    Parameters
+    ----------
+    dataset : TensorDataset
+    batch_size : int
+    shuffler : EpochShuffler or None
+        Shuffle the rows with a fresh seeded permutation when given.
+    drop_singleton : bool, default=False
+        Fold a trailing batch of one row into the batch before it (BatchNorm cannot
+        normalise a single sample in training mode).
+    """
+
+    def __init__(
+        self,
+        dataset: TensorDataset,
+        batch_size: int,
+        shuffler: EpochShuffler | None = None,
+        drop_singleton: bool = False,
+    ) -> None:
+        self.dataset = dataset
+        self.batch_size = max(1, int(batch_size))
+        self.shuffler = shuffler
+        self.drop_singleton = drop_singleton
+
+    def _bounds(self) -> list[tuple[int, int]]:
+        n, size = len(self.dataset), self.batch_size
+        bounds = [(start, min(start + size, n)) for start in range(0, n, size)]
+        if self.drop_singleton and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+            last = bounds.pop()
+            bounds[-1] = (bounds[-1][0], last[1])
+        return bounds
+
+    def __len__(self) -> int:
+        return len(self._bounds())
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        X, y = self.dataset.X, self.dataset.y
+        if self.shuffler is not None:
+            order = self.shuffler.permutation(len(X), device=X.device)
+            X = X.index_select(0, order)
+            y = None if y is None else y.index_select(0, order)
+        for start, stop in self._bounds():
+            yield X[start:stop], None if y is None else y[start:stop]
+
+
+class TrainingDiverged(RuntimeError):
+    """Raised inside the fit loop when the training loss stops being finite."""
+
+    def __init__(self, epoch: int, loss: float) -> None:
+        super().__init__(f"training loss became {loss} at epoch {epoch}")
+        self.epoch = epoch
+        self.loss = loss
+
+
+class TabularNet(NeuralNetRegressor):
+    """``NeuralNetRegressor`` with whole-tensor batching and per-epoch loss bookkeeping.
+
+    Each epoch records ``train_loss`` (and ``valid_loss`` plus ``valid_r2`` when a
+    validation set is given) in the history as sample-weighted means.
+    """
+
+    def get_default_callbacks(self) -> list[tuple[str, object]]:
+        return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
+
+    def get_iterator(self, dataset: TensorDataset, training: bool = False) -> BatchIterator:
+        if not isinstance(dataset, TensorDataset):
+            raise TypeError("TabularNet only iterates over TensorDataset objects.")
+        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        kwargs.setdefault("batch_size", self.batch_size)
+        if not training:
+            kwargs.pop("shuffler", None)
+            kwargs["drop_singleton"] = False
+        return BatchIterator(dataset, **kwargs)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
+        device = iterator.dataset.X.device
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        n_rows, n_batches = 0, 0
+        residuals = targets = None
+        if not training:
+            y_valid = iterator.dataset.y
+            residuals = torch.zeros(y_valid.shape[1], dtype=torch.float64, device=device)
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            size = len(batch[0])
+            loss_sum += step["loss"].detach().double() * size
+            if residuals is not None:
+                residuals += ((step["y_pred"] - batch[1]).double() ** 2).sum(dim=0)
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+            n_rows += size
+            n_batches += 1
+        mean_loss = loss_sum.item() / max(n_rows, 1)
+        self.history.record(prefix + "_loss", mean_loss)
+        self.history.record(prefix + "_batch_count", n_batches)
+        if residuals is not None:
+            targets = y_valid.double()
+            total = ((targets - targets.mean(dim=0)) ** 2).sum(dim=0)
+            self.history.record("valid_r2", _r2(residuals, total))
+        if training and not math.isfinite(mean_loss):
+            raise TrainingDiverged(len(self.history), mean_loss)
+
+
+def _r2(residual_ss: torch.Tensor, total_ss: torch.Tensor) -> float:
+    """Uniform average of per-output R^2, with sklearn's convention for constant targets."""
+    residual = residual_ss.cpu().numpy()
+    total = total_ss.cpu().numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(total > 0, 1.0 - residual / total, np.where(residual == 0, 1.0, 0.0))
+    return float(np.mean(scores))

@@ -1,0 +1,610 @@
+"""IRNetRegressor: deep residual regression networks as a scikit-learn estimator."""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.helper import predefined_split
+
+from ._training import EpochShuffler, TabularNet, TensorDataset, TrainingDiverged
+from .architecture import RESIDUAL_KINDS, architecture_to_string, resolve_architecture
+from .network import ACTIVATIONS, DeepRegressionNetwork, count_parameters
+
+LOSSES: dict[str, type[torch.nn.Module]] = {
+    "absolute_error": torch.nn.L1Loss,
+    "squared_error": torch.nn.MSELoss,
+    "huber": torch.nn.HuberLoss,
+}
+"""Training losses available by name (sklearn's names)."""
+
+PAPER_RECIPE: dict[str, Any] = {
+    "loss": "absolute_error",
+    "learning_rate_init": 1e-4,
+    "batch_size": 32,
+    "alpha": 0.0,
+    "early_stopping": True,
+    "n_iter_no_change": 200,
+    "tol": 0.0,
+    "standardize_inputs": False,
+    "standardize_target": False,
+}
+"""Training settings of Jha et al. (2019): ``IRNetRegressor(**PAPER_RECIPE)``.
+
+MAE loss, Adam with learning rate 1e-4, batch size 32, no weight decay, no scaling of
+inputs or targets, early stopping with a patience of 200 epochs on a validation split with
+the best weights restored. Set ``max_iter`` to the epoch budget you can afford.
+"""
+
+_PREDICT_CHUNK = 8192
+
+
+class IRNetRegressor(RegressorMixin, BaseEstimator):
+    """Deep fully connected regression network with individual residual learning (IRNet).
+
+    Every hidden layer (``Linear -> BatchNorm -> activation``) has its own shortcut, a
+    linear projection where the width changes, following Jha et al., "IRNet: A General
+    Purpose Deep Residual Regression Framework for Materials Discovery" (KDD 2019). The
+    stacked-residual (SRNet) and plain variants of the paper are available through
+    ``architecture``. Training runs through `skorch <https://skorch.readthedocs.io>`_ with
+    the Adam optimiser.
+
+    By default inputs and targets are standardised inside the estimator (zero mean, unit
+    variance, computed on the training data; predictions are returned in the original
+    units), so raw feature matrices work without a scaler. The paper's own recipe, with no
+    scaling, is :data:`PAPER_RECIPE`.
+
+    Parameters
+    ----------
+    architecture : str or sequence, default="irnet17"
+        A preset (``"irnet17"``, ``"irnet24"``, ``"irnet48"``, ``"srnet17"``, ...,
+        ``"plain48"``: the paper's nine networks), an architecture string in the authors'
+        notation such as ``"1024BARx4-512BARx3-1"``, or a sequence of
+        ``(width, n_layers)`` stacks such as ``((256, 3), (64, 2))``.
+    residual : {"individual", "stacked", "none"} or None, default=None
+        Shortcut wiring for a sequence of stacks (``None`` means ``"individual"``).
+        Presets and strings carry their own wiring.
+    activation : str, default="relu"
+        Non-linearity of the hidden layers: "relu", "gelu", "silu", "elu", "selu",
+        "leaky_relu" or "tanh".
+    dropout : float, default=0.0
+        Dropout probability after each activation (the paper uses none).
+    batch_norm : bool, default=True
+        Whether hidden layers use BatchNorm (eps 1e-3 as in the authors' code).
+    loss : {"absolute_error", "squared_error", "huber"}, default="absolute_error"
+        Training loss; the paper uses the mean absolute error.
+    batch_size : int, default=128
+        Mini-batch size (capped at the number of training rows). A trailing batch of a
+        single row is merged into the previous one, since BatchNorm cannot train on one row.
+    learning_rate_init : float, default=1e-3
+        Adam learning rate.
+    alpha : float, default=0.0
+        L2 penalty, applied as Adam's ``weight_decay``.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training data, stop when the validation
+        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs and restore the
+        weights of the best epoch. When False, training stops when the training loss stops
+        improving in the same way, and the last weights are kept.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=20
+        Patience in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss (in the units of the training loss,
+        that is on the standardised target when ``standardize_target=True``).
+    standardize_inputs : bool, default=True
+        Standardise each input column (constant columns are only centred).
+    standardize_target : bool, default=True
+        Standardise each target column; predictions are transformed back.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, batch shuffling and the validation split.
+        With an int, repeated fits on the same data give identical predictions on CPU.
+        Torch's and numpy's global random generators are left untouched.
+    device : str, default="cpu"
+        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when available).
+        Data are moved to the device once per fit, not per batch.
+    n_threads : int or None, default=None
+        Torch CPU threads used during ``fit`` and ``predict``; ``None`` keeps torch's
+        setting (which follows ``OMP_NUM_THREADS``, as set by joblib in parallel workers).
+    verbose : int, default=0
+        0 is silent, 1 prints a table row per epoch, 2 adds a progress bar per epoch.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next call to ``fit`` (same features,
+        outputs and network settings; the input and target scaling of the first fit is
+        kept).
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (e.g. ``LRScheduler``, ``GradientNormClipping``) added to
+        the training loop. They are copied at each fit, so the parameter is never mutated.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNetRegressor
+        The trained skorch net; its ``module_`` is the torch network.
+    n_iter_ : int
+        Number of epochs run (accumulated over warm starts).
+    loss_curve_ : list of float
+        Mean training loss per epoch, as optimised (on the standardised target when
+        ``standardize_target=True``).
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch when ``early_stopping=True``.
+    validation_scores_ : list of float or None
+        Validation R^2 per epoch when ``early_stopping=True``.
+    best_validation_score_ : float or None
+        Validation R^2 of the epoch whose weights were kept (lowest validation loss).
+    best_loss_ : float or None
+        Lowest training loss when ``early_stopping=False``.
+    architecture_ : str
+        The network that was built, in the authors' notation.
+    n_parameters_ : int
+        Number of trainable parameters of the network.
+    n_features_in_ : int
+        Number of input features.
+    feature_names_in_ : ndarray of str
+        Input feature names, when X had string column names.
+    input_mean_, input_scale_ : ndarray of shape (n_features_in_,)
+        Input standardisation (zeros and ones when ``standardize_inputs=False``).
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
+        Target standardisation (zeros and ones when ``standardize_target=False``).
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : shallow multi-layer perceptron.
+
+    References
+    ----------
+    .. [1] D. Jha, L. Ward, Z. Yang, C. Wolverton, I. Foster, W.-k. Liao, A. Choudhary,
+       A. Agrawal. "IRNet: A General Purpose Deep Residual Regression Framework for
+       Materials Discovery". KDD 2019. doi:10.1145/3292500.3330703
+    .. [2] D. Jha, V. Gupta, L. Ward, et al. "Enabling deeper learning on big data for
+       materials informatics applications". Sci. Rep. 11, 4244 (2021).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_irnet import IRNetRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 5))
+    >>> y = X[:, 0] - 2 * X[:, 1]
+    >>> model = IRNetRegressor(architecture=[(32, 2)], max_iter=20, random_state=0)
+    >>> model.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> model.architecture_
+    '32BARx2-1'
+    """
+
+    _parameter_constraints: dict = {
+        "architecture": [str, list, tuple],
+        "residual": [StrOptions(set(RESIDUAL_KINDS)), None],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "loss": [StrOptions(set(LOSSES))],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "standardize_inputs": ["boolean"],
+        "standardize_target": ["boolean"],
+        "random_state": ["random_state"],
+        "device": [str],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callbacks": [list, tuple, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        architecture: str | Sequence = "irnet17",
+        residual: str | None = None,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = True,
+        loss: str = "absolute_error",
+        batch_size: int = 128,
+        learning_rate_init: float = 1e-3,
+        alpha: float = 0.0,
+        max_iter: int = 200,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 20,
+        tol: float = 1e-4,
+        standardize_inputs: bool = True,
+        standardize_target: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        device: str = "cpu",
+        n_threads: int | None = None,
+        verbose: int = 0,
+        warm_start: bool = False,
+        callbacks: Sequence | None = None,
+    ) -> None:
+        self.architecture = architecture
+        self.residual = residual
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.loss = loss
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.standardize_inputs = standardize_inputs
+        self.standardize_target = standardize_target
+        self.random_state = random_state
+        self.device = device
+        self.n_threads = n_threads
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> IRNetRegressor:
+        """Train the network on X and y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs (numeric; float64, float32, int or a pandas DataFrame).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+
+        Returns
+        -------
+        self : IRNetRegressor
+            The fitted estimator.
+        """
+        previous_state = dict(self.__dict__)
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            # A failed fit leaves a previously fitted estimator exactly as it was.
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
+
+    def _fit(self, X: Any, y: Any) -> IRNetRegressor:
+        continuing = self.warm_start and hasattr(self, "net_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=not continuing,
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            y_numeric=True,
+        )
+        y_is_1d = y.ndim == 1
+        y = y.reshape(len(y), -1)
+        n_samples, n_outputs = y.shape
+        if n_samples < 2:
+            raise ValueError(
+                f"IRNetRegressor needs at least 2 samples to train (BatchNorm), got "
+                f"n_samples = {n_samples}: 1 sample is not enough."
+            )
+        device = _resolve_device(self.device)
+        stacks, string_outputs = resolve_architecture(self.architecture, self.residual)
+        if string_outputs is not None and string_outputs != n_outputs:
+            raise ValueError(
+                f"architecture {self.architecture!r} ends in an output layer of width "
+                f"{string_outputs}, but y has {n_outputs} target column(s)."
+            )
+        config = {
+            "stacks": stacks,
+            "n_outputs": n_outputs,
+            "activation": self.activation,
+            "dropout": self.dropout,
+            "batch_norm": self.batch_norm,
+            "loss": self.loss,
+            "standardize": (self.standardize_inputs, self.standardize_target),
+        }
+        if continuing:
+            if config != self._network_config:
+                raise ValueError(
+                    "warm_start=True continues training the fitted network, but the "
+                    "architecture, number of outputs, activation, dropout, batch_norm, loss or "
+                    "standardisation changed since the last fit; set warm_start=False to "
+                    "train a new network."
+                )
+        else:
+            self.input_mean_, self.input_scale_ = _standardization(X, self.standardize_inputs)
+            self.target_mean_, self.target_scale_ = _standardization(
+                y, self.standardize_target
+            )
+        seed = _draw_seed(self.random_state)
+        X_scaled = self._scale_inputs(X)
+        y_scaled = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
+        train_idx, valid_idx = self._split(n_samples, seed)
+        train_set = _to_dataset(X_scaled, y_scaled, train_idx, device)
+        valid_set = None
+        if valid_idx is not None:
+            valid_set = _to_dataset(X_scaled, y_scaled, valid_idx, device)
+
+        with _torch_threads(self.n_threads), _forked_torch_rng(device, seed):
+            if continuing:
+                net = self.net_
+            else:
+                module = DeepRegressionNetwork(
+                    X.shape[1],
+                    stacks,
+                    n_outputs,
+                    activation=self.activation,
+                    dropout=self.dropout,
+                    batch_norm=self.batch_norm,
+                )
+                net = self._make_net(module, device)
+            # Plain attribute writes: skorch's set_params would re-initialise the net.
+            net.iterator_train__shuffler = EpochShuffler(seed)
+            net.iterator_train__batch_size = min(self.batch_size, len(train_idx))
+            net.train_split = None if valid_set is None else predefined_split(valid_set)
+            n_epochs_before = len(net.history)
+            diverged = None
+            try:
+                net.partial_fit(train_set, None)
+            except TrainingDiverged as error:
+                diverged = error
+            finally:
+                net.train_split = None  # do not keep the validation data in the model
+        stopper = dict(net.callbacks_)["early_stopping"]
+        self._report_outcome(net, stopper, len(net.history) - n_epochs_before, diverged)
+        stopper.best_model_weights_ = None
+
+        self.net_ = net
+        self._network_config = config
+        self._y_is_1d = y_is_1d
+        self._device = device
+        self._record_history(net, stopper, n_epochs_before)
+        self.architecture_ = architecture_to_string(stacks, n_outputs)
+        self.n_parameters_ = count_parameters(net.module_)
+        return self
+
+    def _split(self, n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+        indices = np.arange(n_samples)
+        if not self.early_stopping:
+            return indices, None
+        n_valid = math.ceil(self.validation_fraction * n_samples)
+        if n_samples - n_valid < 2:
+            raise ValueError(
+                f"early_stopping holds out {n_valid} of {n_samples} samples for validation, "
+                "leaving fewer than 2 to train on; use more data or early_stopping=False."
+            )
+        train_idx, valid_idx = train_test_split(
+            indices, test_size=n_valid, random_state=seed % (2**32)
+        )
+        return np.sort(train_idx), np.sort(valid_idx)
+
+    def _make_net(self, module: torch.nn.Module, device: str) -> TabularNet:
+        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        callbacks: list[Any] = [
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor=monitor,
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    threshold_mode="abs",
+                    load_best=self.early_stopping,
+                    sink=_silent,
+                ),
+            )
+        ]
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar(postfix_keys=[])))
+        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
+        net = TabularNet(
+            module=module,
+            criterion=LOSSES[self.loss],
+            optimizer=torch.optim.Adam,
+            lr=self.learning_rate_init,
+            optimizer__weight_decay=self.alpha,
+            max_epochs=self.max_iter,
+            batch_size=self.batch_size,
+            iterator_train__drop_singleton=True,
+            iterator_valid__batch_size=max(self.batch_size, 1024),
+            train_split=None,
+            callbacks=callbacks,
+            device=device,
+            verbose=int(self.verbose >= 1),
+        )
+        net.initialize()
+        return net
+
+    def _report_outcome(
+        self,
+        net: TabularNet,
+        stopper: EarlyStopping,
+        n_new_epochs: int,
+        diverged: TrainingDiverged | None,
+    ) -> None:
+        """Warn about interrupted or unconverged training; recover from divergence."""
+        if diverged is not None:
+            self._recover_from_divergence(net, stopper, diverged)
+        elif stopper.misses_ >= stopper.patience:
+            return
+        elif n_new_epochs < self.max_iter:
+            kept = "best weights so far" if self.early_stopping else "last weights"
+            warnings.warn(
+                f"Training was interrupted after {n_new_epochs} of max_iter={self.max_iter} "
+                f"epochs; the model is usable and keeps the {kept}.",
+                UserWarning,
+                stacklevel=5,
+            )
+        else:
+            warnings.warn(
+                f"Stopped after max_iter={self.max_iter} epochs while the monitored loss was "
+                "still improving; consider increasing max_iter.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+
+    def _recover_from_divergence(
+        self, net: TabularNet, stopper: EarlyStopping, diverged: TrainingDiverged
+    ) -> None:
+        if stopper.best_model_weights_ is not None:
+            net.module_.load_state_dict(stopper.best_model_weights_)
+            warnings.warn(
+                f"Training diverged ({diverged}); the weights of the best validation epoch "
+                f"({stopper.best_epoch_}) were restored. Lower learning_rate_init or keep "
+                "standardize_target=True.",
+                UserWarning,
+                stacklevel=6,
+            )
+            return
+        raise FloatingPointError(
+            f"Training diverged: {diverged}, and no earlier epoch had a finite validation "
+            "loss to fall back to. Lower learning_rate_init, keep standardize_inputs=True and "
+            "standardize_target=True, or check X and y for extreme values."
+        )
+
+    def _record_history(self, net: TabularNet, stopper: EarlyStopping, start: int) -> None:
+        history = net.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = list(history[:, "train_loss"])
+        if self.early_stopping:
+            rows = [row for row in history if "valid_loss" in row]
+            self.validation_loss_curve_ = [row["valid_loss"] for row in rows]
+            self.validation_scores_ = [row["valid_r2"] for row in rows]
+            new_rows = [row for row in history[start:] if "valid_loss" in row]
+            finite = [row for row in new_rows if math.isfinite(row["valid_loss"])]
+            best = min(finite, key=lambda row: row["valid_loss"]) if finite else new_rows[-1]
+            self.best_validation_score_ = best["valid_r2"]
+            self.best_loss_ = None
+        else:
+            self.validation_loss_curve_ = None
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = float(np.nanmin(self.loss_curve_))
+
+    # -------------------------------------------------------------- predict
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict targets for X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs with the same columns as in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions in the units of the training target, 1-D when ``fit`` got a 1-D y.
+        """
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X_scaled = self._scale_inputs(X)
+        module = self.net_.module_
+        module.eval()
+        chunks = []
+        with _torch_threads(self.n_threads), torch.inference_mode():
+            for start in range(0, len(X_scaled), _PREDICT_CHUNK):
+                batch = torch.from_numpy(X_scaled[start : start + _PREDICT_CHUNK])
+                chunks.append(module(batch.to(self._device)).cpu().numpy())
+        y_pred = np.concatenate(chunks).astype(np.float64)
+        y_pred = y_pred * self.target_scale_ + self.target_mean_
+        return y_pred.ravel() if self._y_is_1d else y_pred
+
+    def _scale_inputs(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.input_mean_) / self.input_scale_).astype(np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.non_deterministic = self.device != "cpu"
+        return tags
+
+
+# ---------------------------------------------------------------- helpers
+def _silent(*args: Any, **kwargs: Any) -> None:
+    """A skorch sink that drops messages (the estimator reports through warnings)."""
+
+
+def _standardization(values: np.ndarray, enabled: bool) -> tuple[np.ndarray, np.ndarray]:
+    n_columns = values.shape[1]
+    if not enabled:
+        return np.zeros(n_columns), np.ones(n_columns)
+    mean = values.mean(axis=0, dtype=np.float64)
+    scale = values.std(axis=0, dtype=np.float64)
+    scale[~(scale > 1e-12 * np.maximum(np.abs(mean), 1.0))] = 1.0
+    return mean, scale
+
+
+def _to_dataset(
+    X: np.ndarray, y: np.ndarray, rows: np.ndarray, device: str
+) -> TensorDataset:
+    return TensorDataset(
+        torch.from_numpy(np.ascontiguousarray(X[rows])).to(device),
+        torch.from_numpy(np.ascontiguousarray(y[rows])).to(device),
+    )
+
+
+def _draw_seed(random_state: Any) -> int:
+    """An int seed from ``random_state``; ``None`` draws fresh OS entropy, not numpy's global
+    generator, so that fitting never moves the global state."""
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**31 - 1))
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def _resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}."
+        ) from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this machine; "
+            "use device='cpu' or device='auto'."
+        )
+    if parsed.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")
+    return str(parsed)
+
+
+@contextmanager
+def _torch_threads(n_threads: int | None) -> Iterator[None]:
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextmanager
+def _forked_torch_rng(device: str, seed: int) -> Iterator[None]:
+    """Seed torch for the block and restore every global generator afterwards."""
+    devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

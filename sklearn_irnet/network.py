@@ -1,0 +1,254 @@
+"""PyTorch modules for deep fully connected regression networks with shortcuts.
+
+The building block is :class:`DenseLayer` (``Linear -> BatchNorm1d -> activation``).
+:class:`IndividualResidualBlock` wraps one layer with its own shortcut (IRNet),
+:class:`StackedResidualBlock` wraps a whole stack with one shortcut (SRNet), and a plain
+network uses the layers as they are. :class:`DeepRegressionNetwork` assembles the stacks
+of an architecture (see :mod:`sklearn_irnet.architecture`) and a linear output layer.
+
+Shortcuts follow the authors' code: the shortcut is added after the activation with no
+activation after the sum; where the width changes it is a linear projection with bias and
+no BatchNorm, otherwise the identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from .architecture import StackSpec
+
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "leaky_relu": nn.LeakyReLU,
+    "tanh": nn.Tanh,
+}
+"""Activation functions available by name."""
+
+
+def make_activation(name: str) -> nn.Module:
+    """Build the activation module called ``name`` (see :data:`ACTIVATIONS`).
+
+    Examples
+    --------
+    >>> make_activation("relu")
+    ReLU()
+    """
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(
+            f"Unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}."
+        ) from None
+
+
+class DenseLayer(nn.Module):
+    """One fully connected layer: ``Linear -> BatchNorm1d -> activation -> Dropout``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Input and output widths.
+    batch_norm : bool, default=True
+        Normalise the pre-activations with ``BatchNorm1d``.
+    activation : str or None, default="relu"
+        Name of the non-linearity, or ``None`` for a linear layer.
+    dropout : float, default=0.0
+        Dropout probability applied after the activation (0 disables it).
+    batch_norm_eps : float, default=1e-3
+        ``eps`` of the BatchNorm layer (1e-3 as in the authors' TensorFlow code).
+
+    Examples
+    --------
+    >>> layer = DenseLayer(8, 4)
+    >>> layer(torch.zeros(3, 8)).shape
+    torch.Size([3, 4])
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        batch_norm: bool = True,
+        activation: str | None = "relu",
+        dropout: float = 0.0,
+        batch_norm_eps: float = 1e-3,
+    ) -> None:
+        super().__init__()
+        self.linear = nn.Linear(in_features, out_features)
+        self.norm = nn.BatchNorm1d(out_features, eps=batch_norm_eps) if batch_norm else None
+        self.activation = make_activation(activation) if activation else None
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.linear(x)
+        if self.norm is not None:
+            x = self.norm(x)
+        if self.activation is not None:
+            x = self.activation(x)
+        if self.dropout is not None:
+            x = self.dropout(x)
+        return x
+
+
+def _shortcut(in_features: int, out_features: int) -> nn.Module:
+    """Identity when widths agree, else a linear projection with bias (no BatchNorm)."""
+    if in_features == out_features:
+        return nn.Identity()
+    return nn.Linear(in_features, out_features)
+
+
+class IndividualResidualBlock(nn.Module):
+    """A :class:`DenseLayer` with its own shortcut: ``h = layer(x) + shortcut(x)``.
+
+    Examples
+    --------
+    >>> block = IndividualResidualBlock(DenseLayer(8, 4), in_features=8)
+    >>> type(block.shortcut).__name__
+    'Linear'
+    """
+
+    def __init__(self, layer: DenseLayer, *, in_features: int) -> None:
+        super().__init__()
+        self.layer = layer
+        self.shortcut = _shortcut(in_features, layer.linear.out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x) + self.shortcut(x)
+
+
+class StackedResidualBlock(nn.Module):
+    """A stack of layers with one shortcut from its input to its output (SRNet).
+
+    Examples
+    --------
+    >>> block = StackedResidualBlock([DenseLayer(4, 4), DenseLayer(4, 4)], in_features=4)
+    >>> type(block.shortcut).__name__
+    'Identity'
+    """
+
+    def __init__(self, layers: Sequence[DenseLayer], *, in_features: int) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(*layers)
+        self.shortcut = _shortcut(in_features, layers[-1].linear.out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x) + self.shortcut(x)
+
+
+class DeepRegressionNetwork(nn.Module):
+    """Fully connected regression network built from stacks of layers.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input.
+    stacks : sequence of StackSpec
+        Hidden stacks in order; each says its width, depth and shortcut wiring.
+    n_outputs : int, default=1
+        Width of the linear output layer (number of regression targets).
+    activation : str, default="relu"
+        Non-linearity used by every layer whose stack has ``activation=True``.
+    dropout : float, default=0.0
+        Dropout probability after each activation (the paper uses none).
+    batch_norm : bool, default=True
+        Set to ``False`` to remove every BatchNorm layer, whatever the stacks say.
+    batch_norm_eps : float, default=1e-3
+        ``eps`` of the BatchNorm layers.
+
+    Notes
+    -----
+    Weights are initialised Glorot-uniform and biases to zero, as in the authors' code.
+
+    Examples
+    --------
+    >>> from sklearn_irnet.architecture import PRESETS
+    >>> net = DeepRegressionNetwork(145, PRESETS["irnet17"])
+    >>> net(torch.zeros(2, 145)).shape
+    torch.Size([2, 1])
+    >>> round(sum(p.numel() for p in net.parameters()) / 1e6, 2)
+    5.55
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        stacks: Sequence[StackSpec],
+        n_outputs: int = 1,
+        *,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = True,
+        batch_norm_eps: float = 1e-3,
+    ) -> None:
+        super().__init__()
+        if n_features < 1 or n_outputs < 1:
+            raise ValueError(
+                f"n_features and n_outputs must be >= 1, got {n_features} and {n_outputs}."
+            )
+        if not stacks:
+            raise ValueError("A network needs at least one hidden stack.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+        make_activation(activation)  # fail early on an unknown name
+        blocks: list[nn.Module] = []
+        width = n_features
+        for spec in stacks:
+            layers = []
+            for _ in range(spec.n_layers):
+                layers.append(
+                    DenseLayer(
+                        width if not layers else spec.width,
+                        spec.width,
+                        batch_norm=batch_norm and spec.batch_norm,
+                        activation=activation if spec.activation else None,
+                        dropout=dropout,
+                        batch_norm_eps=batch_norm_eps,
+                    )
+                )
+            blocks.extend(_wire_stack(spec, layers, width))
+            width = spec.width
+        self.body = nn.Sequential(*blocks)
+        self.head = nn.Linear(width, n_outputs)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Glorot-uniform weights and zero biases for every linear layer."""
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.xavier_uniform_(module.weight)
+                nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.BatchNorm1d):
+                module.reset_parameters()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+def _wire_stack(spec: StackSpec, layers: list[DenseLayer], in_features: int) -> list[nn.Module]:
+    if spec.residual == "stacked":
+        return [StackedResidualBlock(layers, in_features=in_features)]
+    if spec.residual == "individual":
+        blocks: list[nn.Module] = []
+        for layer in layers:
+            blocks.append(IndividualResidualBlock(layer, in_features=layer.linear.in_features))
+        return blocks
+    return list(layers)
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Number of trainable parameters (weights, biases, BatchNorm scale and shift).
+
+    Examples
+    --------
+    >>> count_parameters(torch.nn.Linear(3, 2))
+    8
+    """
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -1,0 +1,36 @@
+"""Shared test settings: torch on one thread, small fast networks, the shared data folder."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+torch.set_num_threads(1)
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# A network small enough that sklearn's checks and integration tests run in seconds.
+FAST_PARAMS = {
+    "architecture": ((16, 2),),
+    "max_iter": 15,
+    "batch_size": 16,
+    "learning_rate_init": 1e-2,
+    "early_stopping": False,
+    "random_state": 0,
+}
+
+
+@pytest.fixture
+def regression_data():
+    rng = np.random.RandomState(42)
+    X = rng.normal(size=(240, 6))
+    y = 2.0 * X[:, 0] - X[:, 1] + 0.5 * np.sin(3 * X[:, 2]) + 0.05 * rng.normal(size=240)
+    return X, y
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real datasets folder {SHARED_DATA} is absent (only on development machines)")
+    return SHARED_DATA
