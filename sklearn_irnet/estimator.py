@@ -124,9 +124,11 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
     verbose : int, default=0
         0 is silent, 1 prints a table row per epoch, 2 adds a progress bar per epoch.
     warm_start : bool, default=False
-        Continue training the fitted network on the next call to ``fit`` (same features,
-        outputs and network settings; the input and target scaling of the first fit is
-        kept).
+        Continue training the fitted network (and its optimiser state) on the next call to
+        ``fit`` for ``max_iter`` more epochs. The features, outputs and network settings
+        must stay the same; the input and target scaling and the extra ``callbacks`` of
+        the first fit are kept, while training settings (learning rate, batch size,
+        early stopping, ...) take their new values.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (e.g. ``LRScheduler``, ``GradientNormClipping``) added to
         the training loop. They are copied at each fit, so the parameter is never mutated.
@@ -357,14 +359,11 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                     batch_norm=self.batch_norm,
                 )
                 net = self._make_net(module, device)
-            # Plain attribute writes: skorch's set_params would re-initialise the net.
-            net.iterator_train__shuffler = EpochShuffler(seed)
-            net.iterator_train__batch_size = min(self.batch_size, len(train_idx))
-            net.train_split = None if valid_set is None else predefined_split(valid_set)
+            self._configure_fit(net, seed, len(train_idx), valid_set)
             n_epochs_before = len(net.history)
             diverged = None
             try:
-                net.partial_fit(train_set, None)
+                net.partial_fit(train_set, None, epochs=self.max_iter)
             except TrainingDiverged as error:
                 diverged = error
             finally:
@@ -382,6 +381,29 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         self.n_parameters_ = count_parameters(net.module_)
         return self
 
+    def _configure_fit(
+        self, net: TabularNet, seed: int, n_train: int, valid_set: TensorDataset | None
+    ) -> None:
+        """Apply this fit's training settings to a new or warm-started net.
+
+        Plain attribute writes: skorch's ``set_params`` would re-initialise the net.
+        """
+        net.max_epochs = self.max_iter
+        net.lr = self.learning_rate_init
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.learning_rate_init
+            group["weight_decay"] = self.alpha
+        net.iterator_train__shuffler = EpochShuffler(seed)
+        net.iterator_train__batch_size = min(self.batch_size, n_train)
+        net.iterator_valid__batch_size = max(self.batch_size, 1024)
+        net.train_split = None if valid_set is None else predefined_split(valid_set)
+        net.verbose = int(self.verbose >= 1)
+        stopper = dict(net.callbacks_)["early_stopping"]
+        stopper.monitor = "valid_loss" if self.early_stopping else "train_loss"
+        stopper.patience = self.n_iter_no_change
+        stopper.threshold = self.tol
+        stopper.load_best = self.early_stopping
+
     def _split(self, n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
         indices = np.arange(n_samples)
         if not self.early_stopping:
@@ -398,19 +420,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         return np.sort(train_idx), np.sort(valid_idx)
 
     def _make_net(self, module: torch.nn.Module, device: str) -> TabularNet:
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        # monitor, patience, threshold and load_best are set per fit by _configure_fit
         callbacks: list[Any] = [
-            (
-                "early_stopping",
-                EarlyStopping(
-                    monitor=monitor,
-                    patience=self.n_iter_no_change,
-                    threshold=self.tol,
-                    threshold_mode="abs",
-                    load_best=self.early_stopping,
-                    sink=_silent,
-                ),
-            )
+            ("early_stopping", EarlyStopping(threshold_mode="abs", sink=_silent))
         ]
         if self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=[])))
@@ -421,14 +433,11 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             optimizer=torch.optim.Adam,
             lr=self.learning_rate_init,
             optimizer__weight_decay=self.alpha,
-            max_epochs=self.max_iter,
             batch_size=self.batch_size,
             iterator_train__drop_singleton=True,
-            iterator_valid__batch_size=max(self.batch_size, 1024),
             train_split=None,
             callbacks=callbacks,
             device=device,
-            verbose=int(self.verbose >= 1),
         )
         net.initialize()
         return net

@@ -1,0 +1,316 @@
+"""Compare regressors on the same cross-validation folds.
+
+:func:`compare_models` runs each estimator through
+:func:`sklearn.model_selection.cross_validate` with one shared splitter and gathers a tidy
+table (one row per model and fold) plus out-of-fold predictions for parity plots.
+:func:`make_model` builds the ready-made models by name: the classical baselines and the
+nine networks of the IRNet paper.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import (
+    ExtraTreesRegressor,
+    HistGradientBoostingRegressor,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import KFold, PredefinedSplit, check_cv, cross_validate
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from .architecture import PRESETS
+from .estimator import IRNetRegressor
+
+METRICS = ("mae", "rmse", "r2")
+_SCORING = {
+    "mae": "neg_mean_absolute_error",
+    "rmse": "neg_root_mean_squared_error",
+    "r2": "r2",
+}
+
+
+def _random_forest(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return RandomForestRegressor(n_estimators=200, random_state=random_state, n_jobs=n_jobs)
+
+
+def _extra_trees(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return ExtraTreesRegressor(n_estimators=200, random_state=random_state, n_jobs=n_jobs)
+
+
+def _hist_gradient_boosting(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return HistGradientBoostingRegressor(max_iter=500, early_stopping=True,
+                                         random_state=random_state)
+
+
+def _ridge(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-4, 3, 15)))
+
+
+def _knn(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return make_pipeline(
+        StandardScaler(), KNeighborsRegressor(n_neighbors=5, weights="distance", n_jobs=n_jobs)
+    )
+
+
+def _dummy(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return DummyRegressor(strategy="mean")
+
+
+BASELINES: dict[str, Callable[[int | None, int | None], BaseEstimator]] = {
+    "random_forest": _random_forest,
+    "extra_trees": _extra_trees,
+    "hist_gradient_boosting": _hist_gradient_boosting,
+    "ridge": _ridge,
+    "knn": _knn,
+    "dummy": _dummy,
+}
+"""Classical scikit-learn baselines by name (ridge and k-NN standardise their inputs)."""
+
+MODEL_NAMES: tuple[str, ...] = tuple(BASELINES) + tuple(sorted(PRESETS))
+"""Every name :func:`make_model` accepts."""
+
+
+def make_model(
+    name: str,
+    *,
+    random_state: int | None = 0,
+    n_jobs: int | None = None,
+    **network_params: Any,
+) -> BaseEstimator:
+    """Build a ready-made regressor by name.
+
+    Parameters
+    ----------
+    name : str
+        A baseline from :data:`BASELINES` (``"random_forest"``, ``"extra_trees"``,
+        ``"hist_gradient_boosting"``, ``"ridge"``, ``"knn"``, ``"dummy"``) or a network
+        preset of the paper (``"irnet17"``, ``"plain17"``, ``"srnet48"``, ...).
+    random_state : int or None, default=0
+        Seed of the model.
+    n_jobs : int or None, default=None
+        Parallel jobs of the baselines that support it.
+    **network_params
+        Extra :class:`~sklearn_irnet.IRNetRegressor` parameters for network presets
+        (e.g. ``max_iter=50``); ignored for baselines.
+
+    Returns
+    -------
+    estimator : sklearn estimator
+        An unfitted estimator.
+
+    Examples
+    --------
+    >>> make_model("irnet17", max_iter=10).architecture
+    'irnet17'
+    >>> type(make_model("random_forest")).__name__
+    'RandomForestRegressor'
+    """
+    key = name.strip().lower()
+    if key in BASELINES:
+        return BASELINES[key](random_state, n_jobs)
+    if key in PRESETS:
+        return IRNetRegressor(architecture=key, random_state=random_state, **network_params)
+    raise ValueError(f"Unknown model {name!r}; available models: {', '.join(MODEL_NAMES)}.")
+
+
+@dataclass
+class ModelComparison:
+    """Results of :func:`compare_models`.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per model and fold: ``model, fold, n_train, n_test, mae, rmse, r2,
+        fit_time, predict_time`` (seconds).
+    predictions : pandas.DataFrame
+        Out-of-fold predictions: ``model, fold, row, y_true, y_pred``.
+    estimators : dict of list
+        The fitted estimator of every fold, by model name.
+    """
+
+    scores: pd.DataFrame
+    predictions: pd.DataFrame
+    estimators: dict[str, list[BaseEstimator]] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and standard deviation over folds per model, best MAE first.
+
+        Returns
+        -------
+        summary : pandas.DataFrame
+            Indexed by model, with columns such as ``mae_mean`` and ``mae_std``.
+        """
+        columns = [*METRICS, "fit_time", "predict_time"]
+        grouped = self.scores.groupby("model", sort=False)[columns].agg(["mean", "std"])
+        grouped.columns = [f"{metric}_{stat}" for metric, stat in grouped.columns]
+        grouped.insert(0, "n_folds", self.scores.groupby("model", sort=False).size())
+        return grouped.sort_values("mae_mean")
+
+    def to_markdown(self, digits: int = 4) -> str:
+        """The summary as a Markdown table (``mean ± std`` per metric)."""
+        summary = self.summary()
+        header = ["model", "folds", *[m.upper() for m in METRICS], "fit time (s)",
+                  "predict time (s)"]
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for model, row in summary.iterrows():
+            cells = [str(model), str(int(row["n_folds"]))]
+            for metric in (*METRICS, "fit_time", "predict_time"):
+                places = digits if metric in METRICS else 2
+                cells.append(f"{row[f'{metric}_mean']:.{places}f} ± "
+                             f"{np.nan_to_num(row[f'{metric}_std']):.{places}f}")
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+
+def resolve_cv(
+    cv: int | Any = 5,
+    *,
+    test_fold: Sequence[int] | np.ndarray | None = None,
+    random_state: int | None = 0,
+) -> Any:
+    """The splitter used by :func:`compare_models`.
+
+    An int gives a shuffled :class:`~sklearn.model_selection.KFold`; ``test_fold`` (one
+    fold id per row, ``-1`` for rows always in training) gives a
+    :class:`~sklearn.model_selection.PredefinedSplit`, e.g. Matbench's official folds;
+    anything else is passed to :func:`sklearn.model_selection.check_cv`.
+
+    Examples
+    --------
+    >>> resolve_cv(3)
+    KFold(n_splits=3, random_state=0, shuffle=True)
+    >>> resolve_cv(test_fold=[0, 1, 0, 1]).get_n_splits()
+    2
+    """
+    if test_fold is not None:
+        return PredefinedSplit(np.asarray(test_fold))
+    if isinstance(cv, int | np.integer):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2 folds, got {cv}.")
+        return KFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+    return check_cv(cv)
+
+
+def compare_models(
+    models: Mapping[str, BaseEstimator] | Iterable[str],
+    X: Any,
+    y: Any,
+    *,
+    cv: int | Any = 5,
+    test_fold: Sequence[int] | np.ndarray | None = None,
+    groups: Any = None,
+    n_jobs: int | None = None,
+    random_state: int | None = 0,
+    progress: Callable[[str], None] | None = None,
+    **network_params: Any,
+) -> ModelComparison:
+    """Cross-validate several regressors on the same folds.
+
+    Featurize before calling this function: every model sees the same matrix ``X`` and
+    the same splits, so differences come from the models alone.
+
+    Parameters
+    ----------
+    models : mapping of name to estimator, or iterable of names
+        Estimators to compare; names are resolved with :func:`make_model`.
+    X : array-like of shape (n_samples, n_features)
+        Feature matrix.
+    y : array-like of shape (n_samples,)
+        Target.
+    cv : int, splitter or iterable, default=5
+        Cross-validation strategy, see :func:`resolve_cv`.
+    test_fold : array-like of int, optional
+        Predefined fold of every row (overrides ``cv``).
+    groups : array-like, optional
+        Group labels for group-aware splitters.
+    n_jobs : int or None, default=None
+        Folds fitted in parallel by ``cross_validate``. Workers limit the threads of
+        torch and BLAS so that parallel folds do not oversubscribe the cores.
+    random_state : int or None, default=0
+        Seed of the shuffled KFold and of the models built by name.
+    progress : callable, optional
+        Called with a one-line message after each model (e.g. ``print``).
+    **network_params
+        Extra parameters for networks built by name (e.g. ``max_iter=50``).
+
+    Returns
+    -------
+    ModelComparison
+        Per-fold scores, out-of-fold predictions and the fitted estimators.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    >>> result = compare_models(["ridge", "dummy"], X, y, cv=3)
+    >>> sorted(result.summary().index)
+    ['dummy', 'ridge']
+    >>> result.scores.shape
+    (6, 9)
+    """
+    if isinstance(models, Mapping):
+        named = dict(models)
+    else:
+        names = list(models)
+        named = {name: make_model(name, random_state=random_state, **network_params)
+                 for name in names}
+    if not named:
+        raise ValueError("models is empty: give at least one estimator or model name.")
+    splitter = resolve_cv(cv, test_fold=test_fold, random_state=random_state)
+    y_array = np.asarray(y)
+    score_rows, prediction_frames, estimators = [], [], {}
+    for position, (name, estimator) in enumerate(named.items(), start=1):
+        started = time.perf_counter()
+        result = cross_validate(
+            clone(estimator), X, y, groups=groups, cv=splitter, n_jobs=n_jobs,
+            scoring=_SCORING, return_estimator=True, return_indices=True,
+        )
+        estimators[name] = result["estimator"]
+        for fold, (fitted, test_idx) in enumerate(
+            zip(result["estimator"], result["indices"]["test"], strict=True)
+        ):
+            score_rows.append({
+                "model": name,
+                "fold": fold,
+                "n_train": len(result["indices"]["train"][fold]),
+                "n_test": len(test_idx),
+                "mae": -result["test_mae"][fold],
+                "rmse": -result["test_rmse"][fold],
+                "r2": result["test_r2"][fold],
+                "fit_time": result["fit_time"][fold],
+                "predict_time": result["score_time"][fold],
+            })
+            # predicted again (outside the timing) for parity plots
+            y_pred = fitted.predict(_take_rows(X, test_idx))
+            y_true = y_array[test_idx]
+            prediction_frames.append(pd.DataFrame({
+                "model": name, "fold": fold, "row": test_idx,
+                "y_true": y_true, "y_pred": np.asarray(y_pred).ravel(),
+            }))
+        if progress is not None:
+            maes = [row["mae"] for row in score_rows if row["model"] == name]
+            progress(
+                f"[{position}/{len(named)}] {name}: MAE {np.mean(maes):.4g} ± {np.std(maes):.2g} "
+                f"over {len(maes)} folds ({time.perf_counter() - started:.1f} s)"
+            )
+    return ModelComparison(
+        scores=pd.DataFrame(score_rows),
+        predictions=pd.concat(prediction_frames, ignore_index=True),
+        estimators=estimators,
+    )
+
+
+def _take_rows(X: Any, rows: np.ndarray) -> Any:
+    return X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]

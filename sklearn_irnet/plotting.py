@@ -1,0 +1,149 @@
+"""Figures for model comparisons: parity plots and learning curves (matplotlib, PNG).
+
+matplotlib is an optional dependency (``pip install 'sklearn-irnet[plot]'``); it is
+imported when a figure is drawn, with the non-interactive Agg backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError(
+            "Plots need matplotlib: pip install 'sklearn-irnet[plot]' (or pass --no-plots)."
+        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def parity_plot(
+    predictions: pd.DataFrame,
+    model: str,
+    path: str | Path,
+    *,
+    target_label: str = "target",
+) -> Path:
+    """Scatter out-of-fold predictions of one model against the truth and save a PNG.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Columns ``model``, ``y_true``, ``y_pred`` (as in ``ModelComparison.predictions``).
+    model : str
+        Which model to draw.
+    path : str or Path
+        Output file.
+    target_label : str, default="target"
+        Axis label (name and units of the target).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    plt = _pyplot()
+    rows = predictions[predictions["model"] == model]
+    if rows.empty:
+        raise ValueError(f"No predictions for model {model!r}.")
+    y_true, y_pred = rows["y_true"].to_numpy(float), rows["y_pred"].to_numpy(float)
+    mae = np.mean(np.abs(y_true - y_pred))
+    low = float(min(y_true.min(), y_pred.min()))
+    high = float(max(y_true.max(), y_pred.max()))
+    fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+    ax.scatter(y_true, y_pred, s=6, alpha=0.4, edgecolors="none")
+    ax.plot([low, high], [low, high], color="black", linewidth=0.8)
+    ax.set_xlabel(f"true {target_label}")
+    ax.set_ylabel(f"predicted {target_label}")
+    ax.set_title(f"{model}: MAE {mae:.4g} (out-of-fold, n={len(rows)})")
+    ax.set_aspect("equal")
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def training_curves_plot(curves: Mapping[str, Sequence[Mapping[str, Sequence[float]]]],
+                         path: str | Path) -> Path:
+    """Plot per-epoch training and validation loss of networks, one line per fold.
+
+    Parameters
+    ----------
+    curves : mapping
+        ``{model: [{"train": [...], "valid": [...]}, ...]}``, one dict per fold
+        (``"valid"`` may be empty).
+    path : str or Path
+        Output PNG.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for position, (model, folds) in enumerate(curves.items()):
+        color = colors[position % len(colors)]
+        for fold, curve in enumerate(folds):
+            label = model if fold == 0 else None
+            ax.plot(curve["train"], color=color, linewidth=0.8, alpha=0.5)
+            if curve.get("valid"):
+                ax.plot(curve["valid"], color=color, linewidth=1.4, label=label)
+            elif label:
+                ax.plot([], color=color, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (standardised target)")
+    ax.set_yscale("log")
+    ax.set_title("Learning curves: validation (thick) and training (thin) loss")
+    ax.legend(fontsize="small")
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def size_curve_plot(table: pd.DataFrame, path: str | Path, *, metric: str = "mae",
+                    target_label: str = "target") -> Path:
+    """Plot test error against training-set size, one line per model.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``model``, ``n_train`` and ``metric``.
+    path : str or Path
+        Output PNG.
+    metric : str, default="mae"
+        Column to plot.
+    target_label : str, default="target"
+        Units shown on the y axis.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    for model, rows in table.groupby("model", sort=False):
+        stats = rows.groupby("n_train")[metric].agg(["mean", "std"]).reset_index()
+        ax.errorbar(stats["n_train"], stats["mean"], yerr=stats["std"].fillna(0),
+                    marker="o", capsize=3, label=model)
+    ax.set_xscale("log")
+    ax.set_xlabel("training rows")
+    ax.set_ylabel(f"test {metric.upper()} ({target_label})")
+    ax.legend(fontsize="small")
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,308 @@
+"""Behaviour of IRNetRegressor beyond sklearn's generic checks."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from sklearn_irnet import PAPER_RECIPE, IRNetRegressor
+from sklearn_irnet._training import BatchIterator, EpochShuffler, TensorDataset
+from sklearn_irnet.estimator import _draw_seed
+
+from .conftest import FAST_PARAMS
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def test_learns_a_smooth_function(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(architecture=[(64, 3)], max_iter=80, random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.9
+    assert model.architecture_ == "64BARx3-1"
+    assert model.n_parameters_ == sum(p.numel() for p in model.net_.module_.parameters())
+
+
+def test_output_shapes_follow_y(regression_data):
+    X, y = regression_data
+    one_d = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    assert one_d.predict(X).shape == (len(X),)
+    column = IRNetRegressor(**FAST_PARAMS).fit(X, y[:, None])
+    assert column.predict(X).shape == (len(X), 1)
+    Y = np.column_stack([y, -3 * y + 100])
+    multi = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 60}).fit(X, Y)
+    pred = multi.predict(X)
+    assert pred.shape == (len(X), 2)
+    assert pred.dtype == np.float64
+    # the second target lives around 100 with a different scale: standardisation handles it
+    assert np.corrcoef(pred[:, 1], Y[:, 1])[0, 1] > 0.9
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_numeric_dtypes_are_accepted(regression_data, dtype):
+    X, y = regression_data
+    X = (X * 10).astype(dtype)
+    model = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_pandas_input_records_feature_names(regression_data):
+    X, y = regression_data
+    frame = pd.DataFrame(X, columns=[f"mean {i}" for i in range(X.shape[1])])
+    model = IRNetRegressor(**FAST_PARAMS).fit(frame, pd.Series(y, name="target"))
+    assert list(model.feature_names_in_) == list(frame.columns)
+    np.testing.assert_array_equal(model.predict(frame), model.predict(frame.to_numpy()))
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(frame[frame.columns[::-1]])
+
+
+def test_trailing_batch_of_one_is_merged():
+    dataset = TensorDataset(torch.arange(33.0)[:, None], torch.zeros(33, 1))
+    batches = list(BatchIterator(dataset, 16, drop_singleton=True))
+    assert [len(xb) for xb, _ in batches] == [16, 17]
+    assert [len(xb) for xb, _ in BatchIterator(dataset, 16)] == [16, 16, 1]
+    # and training on 33 rows with batches of 16 works (BatchNorm never sees one row)
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(33, 3)), rng.normal(size=33)
+    IRNetRegressor(**{**FAST_PARAMS, "batch_size": 16}).fit(X, y)
+
+
+def test_shuffling_is_seeded_and_changes_every_epoch():
+    dataset = TensorDataset(torch.arange(10.0)[:, None], torch.zeros(10, 1))
+    first = BatchIterator(dataset, 10, shuffler=EpochShuffler(3))
+    epoch_a = next(iter(first))[0].ravel().tolist()
+    epoch_b = next(iter(first))[0].ravel().tolist()
+    again = next(iter(BatchIterator(dataset, 10, shuffler=EpochShuffler(3))))[0].ravel().tolist()
+    assert epoch_a == again and epoch_a != epoch_b
+    assert sorted(epoch_a) == list(range(10))
+
+
+def test_random_state_gives_identical_predictions(regression_data):
+    X, y = regression_data
+    params = {**FAST_PARAMS, "early_stopping": True, "dropout": 0.1}
+    a = IRNetRegressor(**{**params, "random_state": 7}).fit(X, y).predict(X)
+    b = IRNetRegressor(**{**params, "random_state": 7}).fit(X, y).predict(X)
+    c = IRNetRegressor(**{**params, "random_state": 8}).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    d = IRNetRegressor(**{**params, "random_state": None}).fit(X, y).predict(X)
+    e = IRNetRegressor(**{**params, "random_state": None}).fit(X, y).predict(X)
+    assert not np.allclose(d, e)
+
+
+def test_fit_leaves_global_random_generators_alone(regression_data):
+    X, y = regression_data
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    IRNetRegressor(**{**FAST_PARAMS, "random_state": None, "dropout": 0.2}).fit(X, y)
+    IRNetRegressor(**{**FAST_PARAMS, "random_state": 3}).fit(X, y)
+    assert torch.equal(torch_state, torch.get_rng_state())
+    after = np.random.get_state()
+    assert numpy_state[0] == after[0] and np.array_equal(numpy_state[1], after[1])
+    assert numpy_state[2:] == after[2:]
+
+
+def test_early_stopping_restores_best_epoch(regression_data):
+    X, y = regression_data
+    # a large learning rate makes the validation loss bounce, so the best epoch is not the last
+    model = IRNetRegressor(architecture=[(32, 2)], learning_rate_init=0.05, max_iter=40,
+                           n_iter_no_change=8, random_state=0).fit(X, y)
+    curve = model.validation_loss_curve_
+    assert len(curve) == len(model.validation_scores_) == len(model.loss_curve_) == model.n_iter_
+    best_epoch = int(np.argmin(curve))
+    assert model.best_validation_score_ == model.validation_scores_[best_epoch]
+    # recompute the validation loss of the kept weights on the same held-out rows
+    _, valid_idx = model._split(len(X), _draw_seed(0))
+    pred = model.predict(X[valid_idx])
+    mae_scaled = np.mean(np.abs(pred - y[valid_idx])) / model.target_scale_[0]
+    assert mae_scaled == pytest.approx(curve[best_epoch], rel=1e-4)
+
+
+def test_early_stopping_stops_on_a_plateau():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(200, 4)), rng.normal(size=200)  # nothing to learn
+    model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "max_iter": 200,
+                              "n_iter_no_change": 5})
+    model.fit(X, y)
+    assert model.n_iter_ < 200
+
+
+def test_no_early_stopping_trains_on_all_rows_and_keeps_curves(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    assert model.validation_scores_ is None and model.best_validation_score_ is None
+    assert model.best_loss_ == min(model.loss_curve_)
+    assert model.net_.history[-1, "train_batch_count"] == int(np.ceil(len(X) / 16))
+
+
+def test_convergence_warning_when_max_iter_reached(regression_data):
+    X, y = regression_data
+    with pytest.warns(Warning, match="max_iter=2 epochs"):
+        IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2}).fit(X, y)
+
+
+def test_warm_start_continues_training(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "warm_start": True, "max_iter": 5}).fit(X, y)
+    first_curve = list(model.loss_curve_)
+    weights = model.net_.module_.head.weight.detach().clone()
+    model.fit(X, y)
+    assert model.n_iter_ == 10
+    assert model.loss_curve_[:5] == first_curve
+    assert model.loss_curve_[5] < first_curve[0]
+    assert not torch.equal(weights, model.net_.module_.head.weight)
+    model.set_params(architecture=((8, 1),))
+    with pytest.raises(ValueError, match="warm_start=True continues"):
+        model.fit(X, y)
+    assert model.n_iter_ == 10  # the failed call changed nothing
+    cold = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 5}).fit(X, y)
+    cold.fit(X, y)
+    assert cold.n_iter_ == 5
+
+
+class _EpochRecorder(Callback):
+    def initialize(self):
+        self.epochs_seen = 0
+        self.threads = set()
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_seen += 1
+        self.threads.add(torch.get_num_threads())
+
+
+def test_user_callbacks_run_and_parameter_is_not_mutated(regression_data):
+    X, y = regression_data
+    recorder = _EpochRecorder()
+    model = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 4, "callbacks": [recorder]}).fit(X, y)
+    used = dict(model.net_.callbacks_)["_EpochRecorder"]
+    assert used.epochs_seen == 4
+    assert not hasattr(recorder, "epochs_seen")  # the estimator's parameter stays pristine
+
+
+def test_n_threads_applies_during_fit_only(regression_data):
+    X, y = regression_data
+    before = torch.get_num_threads()
+    model = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2, "n_threads": 2,
+                              "callbacks": [_EpochRecorder()]}).fit(X, y)
+    assert dict(model.net_.callbacks_)["_EpochRecorder"].threads == {2}
+    assert torch.get_num_threads() == before
+
+
+def test_verbose_prints_epoch_table(regression_data, capsys):
+    X, y = regression_data
+    IRNetRegressor(**{**FAST_PARAMS, "max_iter": 3, "verbose": 1,
+                      "early_stopping": True}).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "valid_loss" in out and "valid_r2" in out
+    IRNetRegressor(**{**FAST_PARAMS, "max_iter": 3}).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_paper_recipe_settings(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**PAPER_RECIPE, "architecture": [(16, 2)], "max_iter": 2,
+                              "random_state": 0})
+    assert model.learning_rate_init == 1e-4 and model.batch_size == 32
+    assert model.loss == "absolute_error" and model.n_iter_no_change == 200
+    model.fit(X + 5, y + 50)
+    np.testing.assert_array_equal(model.input_mean_, np.zeros(X.shape[1]))
+    np.testing.assert_array_equal(model.target_scale_, np.ones(1))
+    assert isinstance(model.net_.criterion_, torch.nn.L1Loss)
+    optimizer = model.net_.optimizer_
+    assert isinstance(optimizer, torch.optim.Adam) and optimizer.param_groups[0]["lr"] == 1e-4
+
+
+def test_standardisation_handles_offset_and_scale(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(architecture=[(64, 3)], max_iter=60, random_state=0)
+    model.fit(X * 1e4 + 3e5, y * 1e3 + 1e6)
+    assert model.score(X * 1e4 + 3e5, y * 1e3 + 1e6) > 0.85
+    constant = np.column_stack([X, np.full(len(X), 7.0)])
+    fitted = IRNetRegressor(**FAST_PARAMS).fit(constant, y)
+    assert fitted.input_scale_[-1] == 1.0 and np.isfinite(fitted.predict(constant)).all()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"architecture": "1024BARx4-512QRx3-1"}, "'512QRx3'"),
+        ({"architecture": "irnet99"}, "Unknown architecture preset"),
+        ({"architecture": "32BARx2-3"}, "output layer of width 3"),
+        ({"loss": "mae"}, "'loss' parameter"),
+        ({"device": "tpu"}, "device must be"),
+        ({"batch_size": 0}, "'batch_size' parameter"),
+        ({"activation": "swish"}, "'activation' parameter"),
+    ],
+)
+def test_bad_parameters_get_clear_errors(regression_data, params, message):
+    X, y = regression_data
+    with pytest.raises(ValueError, match=message):
+        IRNetRegressor(**{**FAST_PARAMS, **params}).fit(X, y)
+
+
+def test_device_auto_and_missing_cuda(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "device": "auto", "max_iter": 1}).fit(X, y)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert next(model.net_.module_.parameters()).device.type == expected
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            IRNetRegressor(**{**FAST_PARAMS, "device": "cuda"}).fit(X, y)
+
+
+def test_too_few_samples_for_early_stopping():
+    X, y = np.arange(6.0).reshape(3, 2), np.arange(3.0)
+    with pytest.raises(ValueError, match="fewer than 2 to train on"):
+        IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True,
+                          "validation_fraction": 0.5}).fit(X, y)
+
+
+class _BreakWeights(Callback):
+    """Simulates divergence: poisons the weights at the start of a given epoch."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            with torch.no_grad():
+                net.module_.head.weight.fill_(float("nan"))
+
+
+class _Interrupt(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == 3:
+            raise KeyboardInterrupt
+
+
+def test_divergence_falls_back_to_best_weights(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "max_iter": 10,
+                              "callbacks": [_BreakWeights(epoch=4)]})
+    with pytest.warns(UserWarning, match="diverged"):
+        model.fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+    assert model.n_iter_ == 4
+
+
+def test_divergence_without_fallback_raises_and_keeps_old_model(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    before = model.predict(X)
+    model.set_params(callbacks=[_BreakWeights(epoch=1)])
+    with pytest.raises(FloatingPointError, match="Lower learning_rate_init"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_keyboard_interrupt_keeps_a_usable_model(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "max_iter": 10,
+                              "callbacks": [_Interrupt()]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert any("interrupted after 3 of max_iter=10" in str(w.message) for w in caught)
+    assert model.n_iter_ == 3 and np.isfinite(model.predict(X)).all()

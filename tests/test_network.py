@@ -1,0 +1,92 @@
+"""The torch modules: shortcut wiring, layer options and initialisation."""
+
+import pytest
+import torch
+from torch import nn
+
+from sklearn_irnet.architecture import PRESETS, StackSpec
+from sklearn_irnet.network import (
+    DeepRegressionNetwork,
+    IndividualResidualBlock,
+    StackedResidualBlock,
+    make_activation,
+)
+
+
+def _eval_net(n_features, stacks, **kwargs):
+    torch.manual_seed(0)
+    net = DeepRegressionNetwork(n_features, stacks, **kwargs)
+    return net.eval()
+
+
+def test_individual_residual_adds_shortcut_after_activation():
+    net = _eval_net(5, [StackSpec(8, 2, "individual")])
+    first, second = net.body
+    assert isinstance(first, IndividualResidualBlock) and isinstance(second.shortcut, nn.Identity)
+    assert isinstance(first.shortcut, nn.Linear)  # 5 -> 8: a projection with bias
+    x = torch.randn(4, 5)
+    layer = first.layer
+    expected = torch.relu(layer.norm(layer.linear(x))) + first.shortcut(x)
+    torch.testing.assert_close(first(x), expected)
+    h = first(x)
+    torch.testing.assert_close(second(h), torch.relu(second.layer.norm(second.layer.linear(h))) + h)
+
+
+def test_stacked_residual_has_one_shortcut_per_stack():
+    net = _eval_net(5, [StackSpec(8, 3, "stacked"), StackSpec(8, 2, "stacked")])
+    assert len(net.body) == 2
+    assert all(isinstance(block, StackedResidualBlock) for block in net.body)
+    assert isinstance(net.body[0].shortcut, nn.Linear)
+    assert isinstance(net.body[1].shortcut, nn.Identity)
+    x = torch.randn(3, 5)
+    block = net.body[0]
+    torch.testing.assert_close(block(x), block.layers(x) + block.shortcut(x))
+
+
+def test_plain_network_has_no_shortcuts():
+    net = _eval_net(5, PRESETS["plain17"])
+    assert not any(isinstance(m, (IndividualResidualBlock, StackedResidualBlock))
+                   for m in net.modules())
+    n_linear = sum(isinstance(m, nn.Linear) for m in net.modules())
+    assert n_linear == 17  # 16 hidden layers + output, no projections
+
+
+def test_irnet_and_srnet_have_same_projections():
+    def projections(net):
+        return sum(
+            isinstance(getattr(m, "shortcut", None), nn.Linear) for m in net.modules()
+        )
+
+    assert projections(_eval_net(145, PRESETS["irnet48"])) == 7  # 7 width changes, incl. input
+    assert projections(_eval_net(145, PRESETS["srnet48"])) == 7
+
+
+def test_options_dropout_activation_batchnorm_outputs():
+    net = _eval_net(5, [StackSpec(8, 2)], n_outputs=3, activation="gelu",
+                    dropout=0.2, batch_norm=False)
+    layer = net.body[0].layer
+    assert isinstance(layer.activation, nn.GELU)
+    assert isinstance(layer.dropout, nn.Dropout) and layer.dropout.p == 0.2
+    assert layer.norm is None
+    assert net(torch.randn(4, 5)).shape == (4, 3)
+
+
+def test_initialisation_glorot_zero_bias_and_batchnorm_eps():
+    net = _eval_net(100, [StackSpec(200, 1)])
+    linear = net.body[0].layer.linear
+    bound = (6 / (100 + 200)) ** 0.5
+    assert linear.weight.abs().max() <= bound
+    assert linear.weight.abs().max() > 0.9 * bound
+    assert torch.count_nonzero(linear.bias) == 0
+    assert net.body[0].layer.norm.eps == pytest.approx(1e-3)
+
+
+def test_invalid_arguments():
+    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
+        make_activation("swish")
+    with pytest.raises(ValueError, match="dropout"):
+        DeepRegressionNetwork(5, [StackSpec(8, 1)], dropout=1.0)
+    with pytest.raises(ValueError, match="at least one hidden stack"):
+        DeepRegressionNetwork(5, [])
+    with pytest.raises(ValueError, match="positive integer"):
+        StackSpec(0, 2)
