@@ -162,6 +162,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         Input standardisation (zeros and ones when ``standardize_inputs=False``).
     target_mean_, target_scale_ : ndarray of shape (n_outputs,)
         Target standardisation (zeros and ones when ``standardize_target=False``).
+    constant_target_ : ndarray of bool, shape (n_outputs,)
+        Targets that were constant in training; with ``standardize_target=True`` they are
+        predicted exactly as that constant.
 
     See Also
     --------
@@ -299,7 +302,10 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             dtype=(np.float64, np.float32),
             multi_output=True,
             y_numeric=True,
+            ensure_all_finite=False,
         )
+        _check_finite(X, "X", getattr(self, "feature_names_in_", None))
+        y = _numeric_target(y)
         y_is_1d = y.ndim == 1
         y = y.reshape(len(y), -1)
         n_samples, n_outputs = y.shape
@@ -337,6 +343,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             self.target_mean_, self.target_scale_ = _standardization(
                 y, self.standardize_target
             )
+            self.constant_target_ = np.ptp(y, axis=0) == 0
         seed = _draw_seed(self.random_state)
         X_scaled = self._scale_inputs(X)
         y_scaled = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
@@ -523,7 +530,10 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             Predictions in the units of the training target, 1-D when ``fit`` got a 1-D y.
         """
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(
+            self, X, reset=False, dtype=(np.float64, np.float32), ensure_all_finite=False
+        )
+        _check_finite(X, "X", getattr(self, "feature_names_in_", None))
         X_scaled = self._scale_inputs(X)
         module = self.net_.module_
         module.eval()
@@ -534,10 +544,35 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                 chunks.append(module(batch.to(self._device)).cpu().numpy())
         y_pred = np.concatenate(chunks).astype(np.float64)
         y_pred = y_pred * self.target_scale_ + self.target_mean_
+        if self.standardize_target:
+            # a target that never varied in training is predicted as that constant
+            y_pred[:, self.constant_target_] = self.target_mean_[self.constant_target_]
         return y_pred.ravel() if self._y_is_1d else y_pred
 
+    def save(self, path: str | Any) -> Any:
+        """Write the fitted model to a safetensors file (no pickle); see
+        :func:`sklearn_irnet.persistence.save_model`."""
+        from .persistence import save_model
+
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | Any, *, device: str = "cpu") -> IRNetRegressor:
+        """Read a model written by :meth:`save`; see
+        :func:`sklearn_irnet.persistence.load_model`."""
+        from .persistence import load_model
+
+        return load_model(path, device=device)
+
     def _scale_inputs(self, X: np.ndarray) -> np.ndarray:
-        return ((X - self.input_mean_) / self.input_scale_).astype(np.float32)
+        with np.errstate(over="ignore"):
+            scaled = ((X - self.input_mean_) / self.input_scale_).astype(np.float32)
+        if not np.isfinite(scaled).all():
+            raise ValueError(
+                "X holds values beyond the float32 range (about 3.4e38) after scaling; the "
+                "network computes in float32. Rescale X or keep standardize_inputs=True."
+            )
+        return scaled
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -551,13 +586,61 @@ def _silent(*args: Any, **kwargs: Any) -> None:
     """A skorch sink that drops messages (the estimator reports through warnings)."""
 
 
+def _check_finite(values: np.ndarray, name: str, feature_names: np.ndarray | None) -> None:
+    """Raise a ValueError that counts NaN/inf values and names their columns."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return
+    n_nan = int(np.isnan(values).sum())
+    n_inf = int(values.size - finite.sum() - n_nan)
+    columns = np.flatnonzero(~finite.all(axis=0))
+    labels = [str(feature_names[c]) if feature_names is not None else f"column {c}"
+              for c in columns[:10]]
+    more = f" and {len(columns) - 10} more" if len(columns) > 10 else ""
+    rows = np.flatnonzero(~finite.all(axis=1))
+    raise ValueError(
+        f"{name} contains {n_nan} NaN and {n_inf} infinite (inf) value(s) in {len(rows)} row(s), "
+        f"in columns {labels}{more}. IRNetRegressor needs finite inputs: impute missing values "
+        "(e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop those rows."
+    )
+
+
+def _numeric_target(y: np.ndarray) -> np.ndarray:
+    if y.dtype.kind in "biuf":
+        return y
+    try:
+        return y.astype(np.float64)
+    except (TypeError, ValueError):
+        example = next((v for v in np.ravel(y) if not _is_number(v)), None)
+        raise ValueError(
+            f"y must be numeric for a regressor, but it holds values such as {example!r} "
+            "(could not convert string to float); convert or encode the target first."
+        ) from None
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _standardization(values: np.ndarray, enabled: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and scales; constant columns get scale 1 (they are only centred).
+
+    Computed on columns divided by their largest magnitude, so that values near the
+    float64 limit do not overflow when squared.
+    """
     n_columns = values.shape[1]
     if not enabled:
         return np.zeros(n_columns), np.ones(n_columns)
-    mean = values.mean(axis=0, dtype=np.float64)
-    scale = values.std(axis=0, dtype=np.float64)
-    scale[~(scale > 1e-12 * np.maximum(np.abs(mean), 1.0))] = 1.0
+    magnitude = np.abs(values).max(axis=0).astype(np.float64)
+    magnitude[magnitude == 0] = 1.0
+    normalised = values / magnitude
+    mean = normalised.mean(axis=0, dtype=np.float64) * magnitude
+    scale = normalised.std(axis=0, dtype=np.float64) * magnitude
+    scale[~(scale > 1e-12 * np.maximum(np.abs(mean), 1e-300))] = 1.0
     return mean, scale
 
 

@@ -1,17 +1,20 @@
 """IRNetRegressor inside the scikit-learn workflow: pipelines, searches, CV, persistence."""
 
+import os
 import pickle
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
 
 from sklearn_irnet import IRNetRegressor
 
@@ -99,3 +102,19 @@ def test_persistence_round_trip(regression_data, tmp_path, dump, load):
     assert restored.loss_curve_ == model.loss_curve_
     restored.set_params(warm_start=True, max_iter=2).fit(X, y)  # still trainable
     assert restored.n_iter_ == model.n_iter_ + 2
+
+
+class _ThreadRecorder(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        self.threads_ = torch.get_num_threads()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs at least 2 cores for 2 workers")
+def test_parallel_workers_use_one_torch_thread_each(regression_data):
+    # joblib limits OpenMP threads in its workers to cores // n_jobs: with n_jobs equal to the
+    # core count each worker must train with one torch thread, not oversubscribe the cores.
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 1, "callbacks": [_ThreadRecorder()]})
+    result = cross_validate(model, X, y, cv=2, n_jobs=os.cpu_count(), return_estimator=True)
+    seen = {dict(est.net_.callbacks_)["_ThreadRecorder"].threads_ for est in result["estimator"]}
+    assert seen == {1}

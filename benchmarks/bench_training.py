@@ -1,0 +1,187 @@
+"""Training and prediction throughput of IRNetRegressor against hand-written PyTorch.
+
+For each network and batch size, one run interleaves (rounds of) four measurements on the
+same synthetic data (145 features, like the Magpie attributes):
+
+(a) ``IRNetRegressor.fit`` — samples/s from skorch's per-epoch durations, first epoch of
+    every fit dropped as warm-up;
+(b) a minimal hand-written loop over the same torch module and optimiser: per epoch one
+    seeded permutation, then slices of in-memory tensors, ``zero_grad``/``backward``/
+    ``step``;
+(c) the bare arithmetic: forward, backward and Adam step on one fixed batch, repeated as
+    many times as an epoch has batches (the practical ceiling on this machine);
+(d) "before": skorch's stock ``NeuralNetRegressor`` with its default ``DataLoader``
+    iterator over the same module (per-row indexing and collation).
+
+It prints samples/s (median over rounds) and the ratios a/b and b/c, the predict
+throughput, and the process's peak resident memory, with the torch version, thread count
+and load average, so that a noisy machine can be recognised.
+
+Example::
+
+    python benchmarks/bench_training.py --threads 1 --rows 4096 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import time
+import warnings
+
+import numpy as np
+import torch
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--architectures", default="irnet17,irnet48")
+    parser.add_argument("--batch-sizes", default="32,256")
+    parser.add_argument("--rows", type=int, default=4096, help="training rows")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--skip-skorch-default", action="store_true",
+                        help="skip (d), the stock skorch DataLoader iterator")
+    return parser.parse_args(argv)
+
+
+def make_data(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(rows, 145)).astype(np.float32)
+    y = (X[:, :10].sum(axis=1) + np.sin(X[:, 10])).astype(np.float32)
+    return X, y
+
+
+def estimator_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+    from sklearn_irnet import IRNetRegressor
+
+    model = IRNetRegressor(architecture=arch, batch_size=batch, max_iter=epochs + 1,
+                           early_stopping=False, n_iter_no_change=10**6, tol=0.0,
+                           random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    durations = list(model.net_.history[1:, "dur"])  # drop the warm-up epoch
+    return len(X) / statistics.median(durations)
+
+
+def _module_and_optimizer(arch: str):
+    from sklearn_irnet.architecture import PRESETS
+    from sklearn_irnet.network import DeepRegressionNetwork
+
+    torch.manual_seed(0)
+    module = DeepRegressionNetwork(145, PRESETS[arch]).train()
+    return module, torch.optim.Adam(module.parameters(), lr=1e-3)
+
+
+def handwritten_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+    module, optimizer = _module_and_optimizer(arch)
+    criterion = torch.nn.L1Loss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)[:, None]
+    generator = torch.Generator().manual_seed(0)
+    durations = []
+    for _ in range(epochs + 1):
+        started = time.perf_counter()
+        order = torch.randperm(len(Xt), generator=generator)
+        Xs, ys = Xt[order], yt[order]
+        for start in range(0, len(Xs), batch):
+            optimizer.zero_grad()
+            loss = criterion(module(Xs[start:start + batch]), ys[start:start + batch])
+            loss.backward()
+            optimizer.step()
+        durations.append(time.perf_counter() - started)
+    return len(X) / statistics.median(durations[1:])
+
+
+def arithmetic_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+    module, optimizer = _module_and_optimizer(arch)
+    criterion = torch.nn.L1Loss()
+    xb = torch.from_numpy(X[:batch]).contiguous()
+    yb = torch.from_numpy(y[:batch])[:, None].contiguous()
+    steps = -(-len(X) // batch)
+    durations = []
+    for _ in range(epochs + 1):
+        started = time.perf_counter()
+        for _ in range(steps):
+            optimizer.zero_grad()
+            criterion(module(xb), yb).backward()
+            optimizer.step()
+        durations.append(time.perf_counter() - started)
+    return steps * batch / statistics.median(durations[1:])
+
+
+def skorch_default_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+    from skorch import NeuralNetRegressor
+
+    module, _ = _module_and_optimizer(arch)
+    net = NeuralNetRegressor(module, criterion=torch.nn.L1Loss, optimizer=torch.optim.Adam,
+                             lr=1e-3, batch_size=batch, max_epochs=epochs + 1,
+                             train_split=None, iterator_train__shuffle=True, verbose=0)
+    net.fit(X, y[:, None])
+    return len(X) / statistics.median(net.history[1:, "dur"])
+
+
+def predict_rate(arch: str, X, y) -> float:
+    from sklearn_irnet import IRNetRegressor
+
+    model = IRNetRegressor(architecture=arch, max_iter=1, early_stopping=False,
+                           random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X[:512], y[:512])
+    model.predict(X)
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        model.predict(X)
+        times.append(time.perf_counter() - started)
+    return len(X) / statistics.median(times)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    import skorch
+
+    import sklearn_irnet
+
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, skorch "
+          f"{skorch.__version__}, sklearn-irnet {sklearn_irnet.__version__}, "
+          f"python {platform.python_version()}, cpus {os.cpu_count()}")
+    print(f"load average before: {os.getloadavg()} (above ~0.5 the machine is not quiet)")
+    print(f"config: {vars(args)}")
+    X, y = make_data(args.rows)
+    methods = {"a_estimator": estimator_rate, "b_handwritten": handwritten_rate,
+               "c_arithmetic": arithmetic_rate}
+    if not args.skip_skorch_default:
+        methods["d_skorch_default"] = skorch_default_rate
+    header = (f"{'network':8} {'batch':>5} " + " ".join(f"{m:>16}" for m in methods)
+              + f" {'a/b':>6} {'b/c':>6}")
+    lines = [header]
+    for arch in args.architectures.split(","):
+        for batch in (int(b) for b in args.batch_sizes.split(",")):
+            rates: dict[str, list[float]] = {m: [] for m in methods}
+            for _ in range(args.rounds):
+                for name, measure in methods.items():
+                    rates[name].append(measure(arch, batch, X, y, args.epochs))
+            med = {m: statistics.median(v) for m, v in rates.items()}
+            line = (f"{arch:8} {batch:>5} " + " ".join(f"{med[m]:>16.0f}" for m in methods)
+                    + f" {med['a_estimator'] / med['b_handwritten']:>6.3f}"
+                    + f" {med['b_handwritten'] / med['c_arithmetic']:>6.3f}")
+            print(line, flush=True)
+            lines.append(line)
+    print("\nsamples/s, median of", args.rounds, "interleaved rounds")
+    print("\n".join(lines))
+    for arch in args.architectures.split(","):
+        print(f"predict {arch}: {predict_rate(arch, X, y):.0f} rows/s ({args.rows} rows)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of this process: {peak_mb:.0f} MB")
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The sklearn-irnet command line: the main job on the shipped dataset, errors in one line."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sklearn_irnet.cli import main
+
+pytest.importorskip("matminer")
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def test_compare_writes_tables_and_plots(tmp_path, capsys):
+    out = tmp_path / "run"
+    status = main(["compare", "--limit", "150", "--cv", "3", "--models", "plain17,ridge,dummy",
+                   "--max-epochs", "2", "--out", str(out), "--train-sizes", "0.5,1"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "dataset expt_formation_enthalpy: 150 rows, 145 magpie features" in printed
+    assert "| ridge | 3 |" in printed
+    scores = pd.read_csv(out / "scores.csv")
+    assert set(scores["model"]) == {"plain17", "ridge", "dummy"} and len(scores) == 9
+    assert (out / "summary.md").read_text().startswith("| model |")
+    for name in ("parity_plain17.png", "parity_ridge.png", "learning_curves.png",
+                 "size_curve.png"):
+        assert (out / name).stat().st_size > 1000
+    sizes = pd.read_csv(out / "size_curve.csv")
+    assert sizes["n_train"].nunique() == 2
+
+
+def test_compare_on_a_csv(tmp_path):
+    csv = tmp_path / "data.csv"
+    formulas = ["NaCl", "KCl", "MgO", "CaO", "Fe2O3", "Al2O3", "SiO2", "TiO2", "ZnO", "CuO",
+                "NaN", "LiF"]  # "NaN" is sodium nitride and must survive reading
+    pd.DataFrame({"formula": formulas, "gap": range(len(formulas))}).to_csv(csv, index=False)
+    status = main(["compare", "--dataset", str(csv), "--target-col", "gap", "--models",
+                   "ridge", "--cv", "3", "--out", str(tmp_path / "o"), "--no-plots",
+                   "--features", "elemnet"])
+    assert status == 0
+    assert len(pd.read_csv(tmp_path / "o" / "predictions.csv")) == len(formulas)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "--models", "irnet17,rf"], "unknown model(s) ['rf']"),
+        (["compare", "--dataset", "nope.csv"], "neither a built-in dataset"),
+        (["compare", "--cv", "1"], "--cv must be at least 2"),
+        (["frobnicate"], "invalid choice"),
+        (["matbench", "--tasks", "matbench_foo", "--models", "ridge"], "unknown Matbench task"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_bad_csv_columns_and_values(tmp_path, capsys):
+    csv = tmp_path / "d.csv"
+    pd.DataFrame({"formula": ["NaCl", "KCl", "Xx2O"], "y": ["1.0", "abc", "2"]}).to_csv(
+        csv, index=False)
+    assert main(["compare", "--dataset", str(csv), "--target-col", "missing"]) == 2
+    assert "target column 'missing' not in d.csv" in capsys.readouterr().err
+    assert main(["compare", "--dataset", str(csv), "--target-col", "y"]) == 2
+    assert "1 non-numeric or missing value(s) (row 1: 'abc')" in capsys.readouterr().err
+    csv.write_text("formula,y\nNaCl,1\nXx2O,2\nKCl,3\n")
+    assert main(["compare", "--dataset", str(csv), "--target-col", "y", "--models", "ridge"]) == 2
+    assert "Xx2O" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point():
+    done = subprocess.run([sys.executable, "-m", "sklearn_irnet", "compare", "--models", "x"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("sklearn-irnet: error: unknown model(s) ['x']")

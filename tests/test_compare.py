@@ -1,0 +1,70 @@
+"""compare_models: same folds for every model, tidy results, ready-made models."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GroupKFold
+
+from sklearn_irnet import IRNetRegressor
+from sklearn_irnet.compare import MODEL_NAMES, compare_models, make_model, resolve_cv
+
+from .conftest import FAST_PARAMS
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def test_models_share_folds_and_results_are_tidy(regression_data):
+    X, y = regression_data
+    models = {"linear": LinearRegression(), "irnet": IRNetRegressor(**FAST_PARAMS)}
+    result = compare_models({**models, "dummy": make_model("dummy")}, X, y, cv=4)
+    scores = result.scores
+    assert list(scores.columns) == ["model", "fold", "n_train", "n_test", "mae", "rmse", "r2",
+                                    "fit_time", "predict_time"]
+    assert len(scores) == 12 and set(scores["model"]) == {"linear", "irnet", "dummy"}
+    # every model saw exactly the same test rows in each fold
+    rows = result.predictions.groupby(["model", "fold"])["row"].apply(lambda r: tuple(sorted(r)))
+    for fold in range(4):
+        assert rows["linear", fold] == rows["irnet", fold] == rows["dummy", fold]
+    assert sorted(result.predictions.query("model == 'linear'")["row"]) == list(range(len(X)))
+    # the tidy MAE is the MAE of the stored out-of-fold predictions
+    linear = result.predictions.query("model == 'linear' and fold == 0")
+    expected = np.mean(np.abs(linear["y_true"] - linear["y_pred"]))
+    assert scores.query("model == 'linear' and fold == 0")["mae"].item() == pytest.approx(expected)
+    summary = result.summary()
+    assert list(summary.index) == ["linear", "irnet", "dummy"]  # best MAE first
+    assert summary.loc["dummy", "r2_mean"] < 0.05 < summary.loc["linear", "r2_mean"]
+    assert "| linear | 4 |" in result.to_markdown()
+
+
+def test_predefined_folds_and_group_splitters(regression_data):
+    X, y = regression_data
+    test_fold = np.arange(len(X)) % 3
+    result = compare_models(["ridge"], X, y, test_fold=test_fold)
+    for fold, rows in result.predictions.groupby("fold")["row"]:
+        assert set(test_fold[rows.to_numpy()]) == {fold}
+    groups = np.arange(len(X)) // 10
+    grouped = compare_models(["dummy"], X, y, cv=GroupKFold(3), groups=groups)
+    for _, rows in grouped.predictions.groupby("fold")["row"]:
+        test_groups = set(groups[rows.to_numpy()])
+        train_groups = set(groups) - test_groups
+        assert not test_groups & train_groups
+
+
+def test_parallel_folds_match_serial(regression_data):
+    X, y = regression_data
+    serial = compare_models({"irnet": IRNetRegressor(**FAST_PARAMS)}, X, y, cv=2)
+    parallel = compare_models({"irnet": IRNetRegressor(**FAST_PARAMS)}, X, y, cv=2, n_jobs=2)
+    np.testing.assert_allclose(serial.scores["mae"], parallel.scores["mae"], rtol=1e-6)
+
+
+def test_make_model_names():
+    assert {"random_forest", "extra_trees", "hist_gradient_boosting", "ridge", "knn",
+            "dummy"} <= set(MODEL_NAMES)
+    assert {f"{f}{d}" for f in ("irnet", "srnet", "plain") for d in (17, 24, 48)} <= set(
+        MODEL_NAMES)
+    net = make_model("plain48", max_iter=7, random_state=3)
+    assert (net.architecture, net.max_iter, net.random_state) == ("plain48", 7, 3)
+    with pytest.raises(ValueError, match="Unknown model 'rf'"):
+        make_model("rf")
+    with pytest.raises(ValueError, match="at least 2"):
+        resolve_cv(1)

@@ -1,0 +1,103 @@
+"""Safe persistence: safetensors + JSON, integrity checks, no pickle needed to load."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from sklearn_irnet import IRNetRegressor
+from sklearn_irnet.persistence import load_model, save_model
+
+from .conftest import FAST_PARAMS
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture
+def fitted(regression_data):
+    X, y = regression_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    Y = np.column_stack([y, 2 * y])
+    model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "dropout": 0.1})
+    return model.fit(frame, Y), frame
+
+
+def test_round_trip_predicts_identically(fitted, tmp_path):
+    model, frame = fitted
+    path = model.save(tmp_path / "m.safetensors")
+    restored = IRNetRegressor.load(path)
+    np.testing.assert_array_equal(restored.predict(frame), model.predict(frame))
+    assert list(restored.feature_names_in_) == list(frame.columns)
+    assert restored.get_params() == {**model.get_params(), "callbacks": None}
+    assert restored.loss_curve_ == model.loss_curve_
+    assert restored.architecture_ == model.architecture_
+    with pytest.raises(ValueError, match="features"):
+        restored.predict(frame.iloc[:, :3].to_numpy())
+    restored.set_params(warm_start=True, max_iter=2).fit(frame, np.column_stack([frame.f0] * 2))
+
+
+def test_one_d_target_and_stack_architecture(regression_data, tmp_path):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "architecture": "16BARx1-8BAx2R-1"}).fit(X, y)
+    restored = load_model(save_model(model, tmp_path / "m.safetensors"))
+    assert restored.predict(X).shape == (len(X),)
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+
+
+def test_device_of_training_does_not_matter(fitted, tmp_path):
+    model, frame = fitted
+    model.set_params(device="cuda")  # as if trained on a GPU: the file stores CPU tensors
+    restored = load_model(save_model(model, tmp_path / "gpu.safetensors"))
+    assert restored.device == "cpu"
+    np.testing.assert_array_equal(restored.predict(frame), model.set_params(device="cpu")
+                                  .predict(frame))
+
+
+def test_truncated_file_is_refused(fitted, tmp_path):
+    model, _ = fitted
+    path = save_model(model, tmp_path / "m.safetensors")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated or corrupted"):
+        load_model(path)
+
+
+def test_altered_weights_are_refused(fitted, tmp_path):
+    model, _ = fitted
+    path = save_model(model, tmp_path / "m.safetensors")
+    tensors = load_file(str(path))
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    tensors["module.head.weight"] = tensors["module.head.weight"] + 1e-3
+    save_file(tensors, str(path), metadata=metadata)
+    with pytest.raises(ValueError, match="integrity check"):
+        load_model(path)
+
+
+def test_incompatible_version_and_foreign_files_are_refused(fitted, tmp_path):
+    model, _ = fitted
+    path = save_model(model, tmp_path / "m.safetensors")
+    tensors = load_file(str(path))
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = dict(handle.metadata())
+    save_file(tensors, str(path), metadata={**metadata, "format_version": "99"})
+    with pytest.raises(ValueError, match="format version '99'"):
+        load_model(path)
+    save_file(tensors, str(path), metadata={"format": "something-else"})
+    with pytest.raises(ValueError, match="not written by sklearn-irnet"):
+        load_model(path)
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / "absent.safetensors")
+
+
+def test_metadata_is_plain_json_and_names_versions(fitted, tmp_path):
+    model, _ = fitted
+    path = save_model(model, tmp_path / "m.safetensors")
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    assert metadata["package_version"] and metadata["torch_version"]
+    assert json.loads(metadata["params"])["architecture"] == [[16, 2]]
+    assert not any("pickle" in key for key in metadata)
