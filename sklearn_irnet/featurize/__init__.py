@@ -1,0 +1,30 @@
+"""Featurizers turning materials (chemical formulas, crystal structures) into feature matrices.
+
+Composition transformers (all scikit-learn transformers taking formula strings or pymatgen
+``Composition`` objects):
+
+* :class:`MagpieFeaturizer` -- the 145 Magpie attributes of the IRNet papers, vectorized.
+* :class:`ElementFractionFeaturizer` -- element fractions (all 118 elements, or ElemNet's 86).
+* :class:`MatminerFeaturizer` -- any matminer composition featurizer as a transformer.
+
+Structure transformer:
+
+* :class:`StructureFeaturizer` -- the 271 attributes of Ward et al. (2017): the 145 above
+  plus 126 Voronoi-based structure attributes computed by matminer.
+"""
+
+from .composition import (
+    ELEMNET_ELEMENTS,
+    ElementFractionFeaturizer,
+    MagpieFeaturizer,
+    MatminerFeaturizer,
+)
+from .structure import StructureFeaturizer
+
+__all__ = [
+    "ELEMNET_ELEMENTS",
+    "ElementFractionFeaturizer",
+    "MagpieFeaturizer",
+    "MatminerFeaturizer",
+    "StructureFeaturizer",
+]
