@@ -373,6 +373,13 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                 net.partial_fit(train_set, None, epochs=self.max_iter)
             except TrainingDiverged as error:
                 diverged = error
+            except torch.OutOfMemoryError as error:
+                raise torch.OutOfMemoryError(
+                    f"{device} ran out of memory while training {self.architecture!r} with "
+                    f"batch_size={self.batch_size} on {len(train_idx)} rows. Lower batch_size, "
+                    "choose a smaller architecture, or train with device='cpu'. The estimator "
+                    f"was left unchanged. Original error: {str(error).splitlines()[0]}"
+                ) from error
             finally:
                 net.train_split = None  # do not keep the validation data in the model
         stopper = dict(net.callbacks_)["early_stopping"]

@@ -306,3 +306,42 @@ def test_keyboard_interrupt_keeps_a_usable_model(regression_data):
         model.fit(X, y)
     assert any("interrupted after 3 of max_iter=10" in str(w.message) for w in caught)
     assert model.n_iter_ == 3 and np.isfinite(model.predict(X)).all()
+
+
+_FIT_IN_CHILD = """
+import sys, numpy as np, torch
+torch.set_num_threads(1)
+from sklearn_irnet import IRNetRegressor
+rng = np.random.RandomState(42)
+X = rng.normal(size=(120, 5)); y = X[:, 0] - X[:, 1]
+model = IRNetRegressor(architecture=[(16, 2)], max_iter=5, dropout=0.1, random_state=11)
+np.save(sys.argv[1], model.fit(X, y).predict(X))
+"""
+
+
+def test_predictions_identical_across_processes(tmp_path):
+    import subprocess
+    import sys
+
+    outputs = []
+    for run in range(2):
+        path = tmp_path / f"pred{run}.npy"
+        subprocess.run([sys.executable, "-c", _FIT_IN_CHILD, str(path)], check=True,
+                       timeout=120, capture_output=True)
+        outputs.append(np.load(path))
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+class _OutOfMemory(Callback):
+    def on_epoch_begin(self, net, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+
+def test_out_of_memory_gets_an_actionable_message(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    before = model.predict(X)
+    model.set_params(callbacks=[_OutOfMemory()])
+    with pytest.raises(torch.OutOfMemoryError, match="Lower batch_size.*Tried to allocate"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
