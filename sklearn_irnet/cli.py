@@ -87,8 +87,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--features", default="magpie", choices=FEATURE_SETS,
                         help="magpie: the 145 attributes of the IRNet paper; elemnet: 86 "
                              "element fractions")
-    parser.add_argument("--max-epochs", type=int, default=60,
-                        help="epoch budget of each network fit (default 60)")
+    parser.add_argument("--max-epochs", type=int, default=30,
+                        help="epoch budget of each network fit (default 30; early stopping "
+                             "keeps the best validation epoch)")
     parser.add_argument("--n-jobs", type=int, default=1, help="folds fitted in parallel")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--out", default="runs/compare", help="output folder")

@@ -41,11 +41,11 @@ _SCORING = {
 
 
 def _random_forest(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
-    return RandomForestRegressor(n_estimators=200, random_state=random_state, n_jobs=n_jobs)
+    return RandomForestRegressor(n_estimators=100, random_state=random_state, n_jobs=n_jobs)
 
 
 def _extra_trees(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
-    return ExtraTreesRegressor(n_estimators=200, random_state=random_state, n_jobs=n_jobs)
+    return ExtraTreesRegressor(n_estimators=100, random_state=random_state, n_jobs=n_jobs)
 
 
 def _hist_gradient_boosting(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
