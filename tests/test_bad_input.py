@@ -136,3 +136,16 @@ def test_random_values_never_crash_obscurely(X):
     else:
         with pytest.raises(ValueError, match="NaN|inf"):
             model.fit(X, y)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(max_size=12))
+def test_random_text_as_formula_gives_value_error_or_features(text):
+    featurize = pytest.importorskip("sklearn_irnet.featurize")
+    featurizer = featurize.MagpieFeaturizer(column=None)
+    try:
+        features = featurizer.fit_transform([text, "NaCl"])
+    except ValueError as error:
+        assert "row 0" in str(error) or "position 0" in str(error) or repr(text) in str(error)
+        return
+    assert features.shape == (2, 145) and np.isfinite(features).all()
