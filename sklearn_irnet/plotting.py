@@ -27,6 +27,21 @@ def _pyplot() -> Any:
     return plt
 
 
+def _figure(figsize: tuple[float, float]) -> tuple[Any, Any, Any]:
+    """Return pyplot, a new figure of ``figsize`` inches (constrained layout) and its axes."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return plt, fig, ax
+
+
+def _save(plt: Any, fig: Any, path: str | Path) -> Path:
+    """Write ``fig`` to ``path`` as a 120 dpi PNG, close it and return the path."""
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def parity_plot(
     predictions: pd.DataFrame,
     model: str,
@@ -52,7 +67,6 @@ def parity_plot(
     Path
         The written file.
     """
-    plt = _pyplot()
     rows = predictions[predictions["model"] == model]
     if rows.empty:
         raise ValueError(f"No predictions for model {model!r}.")
@@ -60,17 +74,14 @@ def parity_plot(
     mae = np.mean(np.abs(y_true - y_pred))
     low = float(min(y_true.min(), y_pred.min()))
     high = float(max(y_true.max(), y_pred.max()))
-    fig, ax = plt.subplots(figsize=(4.5, 4.5), layout="constrained")
+    plt, fig, ax = _figure((4.5, 4.5))
     ax.scatter(y_true, y_pred, s=6, alpha=0.4, edgecolors="none")
     ax.plot([low, high], [low, high], color="black", linewidth=0.8)
     ax.set_xlabel(f"true {target_label}")
     ax.set_ylabel(f"predicted {target_label}")
     ax.set_title(f"{model}: MAE {mae:.4g} (out-of-fold, n={len(rows)})")
     ax.set_aspect("equal")
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def training_curves_plot(curves: Mapping[str, Sequence[Mapping[str, Sequence[float]]]],
@@ -90,8 +101,7 @@ def training_curves_plot(curves: Mapping[str, Sequence[Mapping[str, Sequence[flo
     Path
         The written file.
     """
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    plt, fig, ax = _figure((6, 4))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for position, (model, folds) in enumerate(curves.items()):
         color = colors[position % len(colors)]
@@ -107,10 +117,7 @@ def training_curves_plot(curves: Mapping[str, Sequence[Mapping[str, Sequence[flo
     ax.set_yscale("log")
     ax.set_title("Learning curves: validation (thick) and training (thin) loss")
     ax.legend(fontsize="small")
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def size_curve_plot(table: pd.DataFrame, path: str | Path, *, metric: str = "mae",
@@ -133,8 +140,7 @@ def size_curve_plot(table: pd.DataFrame, path: str | Path, *, metric: str = "mae
     Path
         The written file.
     """
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    plt, fig, ax = _figure((6, 4))
     for model, rows in table.groupby("model", sort=False):
         stats = rows.groupby("n_train")[metric].agg(["mean", "std"]).reset_index()
         ax.errorbar(stats["n_train"], stats["mean"], yerr=stats["std"].fillna(0),
@@ -143,7 +149,4 @@ def size_curve_plot(table: pd.DataFrame, path: str | Path, *, metric: str = "mae
     ax.set_xlabel("training rows")
     ax.set_ylabel(f"test {metric.upper()} ({target_label})")
     ax.legend(fontsize="small")
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

@@ -24,7 +24,7 @@ import functools
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -37,6 +37,7 @@ __all__ = [
     "extract_entries",
     "parse_composition",
     "parse_entries",
+    "pandas_values",
     "parse_formula",
     "report_invalid",
 ]
@@ -413,6 +414,39 @@ def parse_entries(
     return unique, inverse
 
 
+def pandas_values(X: Any, column: str | None, noun: str) -> np.ndarray | None:
+    """Return the entries of a pandas ``X`` as a 1-D object array, or None if not pandas.
+
+    Parameters
+    ----------
+    X : object
+        The input; a DataFrame is read from ``column`` (or its only column), a Series whole.
+    column : str or None
+        Name of the column holding the entries.
+    noun : str
+        What the entries are (``"formulas"``, ``"structures"``), for the error message.
+
+    Returns
+    -------
+    ndarray of object or None
+        The entries, or None when ``X`` is neither a DataFrame nor a Series.
+    """
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        if column is not None and column in X.columns:
+            return X[column].to_numpy(dtype=object)
+        if X.shape[1] == 1:
+            return X.iloc[:, 0].to_numpy(dtype=object)
+        raise ValueError(
+            f"The DataFrame has no column {column!r} and {X.shape[1]} columns "
+            f"{list(X.columns)[:10]}; set `column` to the column holding the {noun}."
+        )
+    if isinstance(X, pd.Series):
+        return X.to_numpy(dtype=object)
+    return None
+
+
 def extract_entries(X: Any, column: str | None) -> np.ndarray:
     """Return the formulas of ``X`` as a 1-D object array.
 
@@ -420,7 +454,6 @@ def extract_entries(X: Any, column: str | None) -> np.ndarray:
     2-D array with one column, or a DataFrame holding a column named ``column`` (or exactly
     one column).
     """
-    import pandas as pd
     import scipy.sparse
 
     if scipy.sparse.issparse(X):
@@ -433,19 +466,8 @@ def extract_entries(X: Any, column: str | None) -> np.ndarray:
             "Expected a list-like of formulas (e.g. ['Fe2O3', 'NaCl']), got a single string. "
             "Wrap it in a list."
         )
-    if isinstance(X, pd.DataFrame):
-        if column is not None and column in X.columns:
-            values = X[column].to_numpy(dtype=object)
-        elif X.shape[1] == 1:
-            values = X.iloc[:, 0].to_numpy(dtype=object)
-        else:
-            raise ValueError(
-                f"The DataFrame has no column {column!r} and {X.shape[1]} columns "
-                f"{list(X.columns)[:10]}; set `column` to the column holding the formulas."
-            )
-    elif isinstance(X, pd.Series):
-        values = X.to_numpy(dtype=object)
-    else:
+    values = pandas_values(X, column, "formulas")
+    if values is None:
         if isinstance(X, np.ndarray):
             array = X
         elif hasattr(X, "__array__") and not isinstance(X, list | tuple):
@@ -505,43 +527,53 @@ def _describe(value: Any) -> str:
 
 def report_invalid(
     entries: Sequence[Any],
-    bad_rows: np.ndarray,
+    bad_rows: Sequence[int] | np.ndarray,
     reasons: Sequence[str],
     on_error: str,
     owner: str,
+    *,
+    noun: str = "formula",
+    describe: Callable[[Any], str] = _describe,
+    stacklevel: int = 3,
 ) -> None:
     """Raise (``on_error="raise"``) or warn (``on_error="nan"``) about invalid rows.
 
     Parameters
     ----------
     entries : sequence
-        The input formulas.
-    bad_rows : ndarray of int
+        The input entries (formulas, structures).
+    bad_rows : sequence or ndarray of int
         Positions of the invalid rows, ascending.
     reasons : sequence of str
-        The reason for each invalid row.
+        The reason for each invalid row (at least the first ``_MAX_LISTED``).
     on_error : {"raise", "nan"}
     owner : str
         Name of the transformer, for the message.
+    noun : str, default="formula"
+        What one entry is, for the message (``"formula"``, ``"structure"``).
+    describe : callable, default=_describe
+        Short text of one entry, for the message.
+    stacklevel : int, default=3
+        Passed to :func:`warnings.warn` (3: the caller of this function's caller).
     """
     n_bad = len(bad_rows)
     if n_bad == 0:
         return
     if on_error == "nan":
         warnings.warn(
-            f"{owner}: {n_bad} of {len(entries)} formulas could not be featurized and give "
-            f"NaN rows (first at row {int(bad_rows[0])}: {_describe(entries[bad_rows[0]])}, "
+            f"{owner}: {n_bad} of {len(entries)} {noun}s could not be featurized and give "
+            f"NaN rows (first at row {int(bad_rows[0])}: {describe(entries[bad_rows[0]])}, "
             f"{reasons[0]}). Impute or drop them downstream.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
         return
     listed = [
-        f"row {int(row)}: {_describe(entries[row])} ({reason})"
+        f"row {int(row)}: {describe(entries[row])} ({reason})"
         for row, reason in zip(bad_rows[:_MAX_LISTED], reasons[:_MAX_LISTED], strict=False)
     ]
     more = f", and {n_bad - _MAX_LISTED} more" if n_bad > _MAX_LISTED else ""
     raise ValueError(
-        f"{owner}: {n_bad} invalid formula(s) at " + "; ".join(listed) + more + ". "
+        f"{owner}: {n_bad} invalid {noun}(s) at " + "; ".join(listed) + more + ". "
         "Fix them, or set on_error='nan' to get NaN rows for them."
     )

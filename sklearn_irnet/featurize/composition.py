@@ -83,7 +83,7 @@ def _compute_cached(kind: str, config: dict[str, Any], parsed: list[ParsedFormul
 
 
 class _CompositionTransformer(TransformerMixin, BaseEstimator):
-    """Input handling, validation, caching and tags shared by the composition transformers."""
+    """Input handling, validation, error reports, caching and tags of the composition classes."""
 
     _parameter_constraints: dict = {
         "column": [str, None],
@@ -91,9 +91,15 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         "memory": [None, str, HasMethods(["cache"])],
     }
 
+    #: Whether ``transform`` needs a prior ``fit`` (the ``requires_fit`` tag).
+    _requires_fit: bool = False
+
     # -- subclass hooks ---------------------------------------------------------------------
     def _labels(self) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _check_fitted(self) -> None:
+        """Raise ``NotFittedError`` if ``transform`` needs a ``fit`` that has not run."""
 
     def _check_config(self) -> None:
         """Validate parameter values beyond their types."""
@@ -139,9 +145,11 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If some formulas are invalid and ``on_error="raise"``; the message lists the
-            offending values with their row positions.
+            If some formulas are invalid (or, for :class:`MatminerFeaturizer`, a featurizer
+            fails on them) and ``on_error="raise"``; the message lists the offending values
+            with their row positions.
         """
+        self._check_fitted()
         self._validate_params()
         self._check_config()
         entries = extract_entries(X, self.column)
@@ -159,6 +167,7 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         -------
         ndarray of str objects
         """
+        self._check_fitted()
         if input_features is not None and hasattr(self, "feature_names_in_"):
             if list(input_features) != list(self.feature_names_in_):
                 raise ValueError("input_features is not equal to feature_names_in_")
@@ -166,7 +175,7 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         return np.asarray(self._labels(), dtype=object)
 
     def __sklearn_tags__(self):  # noqa: ANN204 - sklearn.utils.Tags
-        return _string_input_tags(super().__sklearn_tags__(), requires_fit=False)
+        return _string_input_tags(super().__sklearn_tags__(), requires_fit=self._requires_fit)
 
     # -- internals --------------------------------------------------------------------------
     def _record_input(self, X: Any) -> None:
@@ -187,27 +196,48 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
     def _cache_kind_config(self) -> tuple[str, dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError
 
-    def _featurize(self, entries: np.ndarray) -> np.ndarray:
+    def _parse(self, entries: np.ndarray) -> tuple[list[Any], np.ndarray, list[str | None]]:
+        """Parse the distinct entries; return them, ``inverse`` and why each is invalid.
+
+        ``unique[inverse[i]]`` belongs to ``entries[i]``; a reason is None for a formula that
+        can be featurized.
+        """
         unique, inverse = parse_entries(entries)
-        reasons_u: list[str | None] = []
-        for item in unique:
-            if isinstance(item, FormulaError):
-                reasons_u.append(str(item))
-            else:
-                reasons_u.append(self._check_parsed(item))
-        bad_u = np.fromiter((r is not None for r in reasons_u), dtype=bool, count=len(unique))
+        reasons = [
+            str(item) if isinstance(item, FormulaError) else self._check_parsed(item)
+            for item in unique
+        ]
+        return unique, inverse, reasons
+
+    def _report(
+        self, entries: np.ndarray, inverse: np.ndarray, reasons: list[str | None]
+    ) -> np.ndarray:
+        """Raise or warn (per ``on_error``) about the invalid rows; return the invalid mask.
+
+        ``reasons`` has one entry per distinct entry (see :meth:`_parse`); the returned boolean
+        mask is over the distinct entries too.
+        """
+        bad_u = np.fromiter((r is not None for r in reasons), dtype=bool, count=len(reasons))
         bad_rows = np.flatnonzero(bad_u[inverse])
         report_invalid(
             entries,
             bad_rows,
-            [reasons_u[inverse[r]] or "" for r in bad_rows[:5]],
+            [reasons[inverse[r]] or "" for r in bad_rows[:5]],
             self.on_error,
             type(self).__name__,
+            stacklevel=4,  # as called from _featurize: the line of transform
         )
-        good = np.flatnonzero(~bad_u)
+        return bad_u
+
+    def _empty_output(self, n_rows: int) -> np.ndarray:
+        """An all-NaN float64 matrix of ``n_rows`` rows and one column per feature."""
+        return np.full((n_rows, len(self._labels())), np.nan, dtype=np.float64)
+
+    def _featurize(self, entries: np.ndarray) -> np.ndarray:
+        unique, inverse, reasons = self._parse(entries)
+        good = np.flatnonzero(~self._report(entries, inverse, reasons))
         kind, config = self._cache_kind_config()
-        n_features = len(self._labels())
-        out_u = np.full((len(unique), n_features), np.nan, dtype=np.float64)
+        out_u = self._empty_output(len(unique))
         if len(good):
             memory = check_memory(self.memory)
             compute = memory.cache(_compute_cached)
@@ -487,7 +517,7 @@ def _run_matminer(featurizers: list[Any], compositions: list[Any]) -> tuple[np.n
     return np.hstack(blocks), errors
 
 
-class MatminerFeaturizer(TransformerMixin, BaseEstimator):
+class MatminerFeaturizer(_CompositionTransformer):
     """Run matminer composition featurizers as a scikit-learn transformer.
 
     Fixes what goes wrong when matminer featurizers sit in a pipeline directly: formula
@@ -540,12 +570,12 @@ class MatminerFeaturizer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **_CompositionTransformer._parameter_constraints,
         "featurizers": [None, list, tuple, HasMethods(["featurize", "feature_labels"])],
         "n_jobs": [None, Integral],
-        "column": [str, None],
-        "on_error": [StrOptions({"raise", "nan"})],
-        "memory": [None, str, HasMethods(["cache"])],
     }
+
+    _requires_fit = True
 
     def __init__(
         self,
@@ -593,12 +623,6 @@ class MatminerFeaturizer(TransformerMixin, BaseEstimator):
             raise ValueError("featurizers is empty")
         return flat
 
-    def _parse(self, X: Any) -> tuple[np.ndarray, list, np.ndarray, list[str | None]]:
-        entries = extract_entries(X, self.column)
-        unique, inverse = parse_entries(entries)
-        reasons = [str(u) if isinstance(u, FormulaError) else None for u in unique]
-        return entries, unique, inverse, reasons
-
     @staticmethod
     def _to_composition(entry: Any) -> Any:
         from pymatgen.core import Composition
@@ -624,22 +648,10 @@ class MatminerFeaturizer(TransformerMixin, BaseEstimator):
         self : object
         """
         self._validate_params()
-        entries, unique, inverse, reasons = self._parse(X)
-        bad_u = np.array([r is not None for r in reasons], dtype=bool)
-        bad_rows = np.flatnonzero(bad_u[inverse])
-        report_invalid(
-            entries,
-            bad_rows,
-            [reasons[inverse[r]] or "" for r in bad_rows[:5]],
-            self.on_error,
-            type(self).__name__,
-        )
-        first = {}
-        for row, j in enumerate(inverse):
-            first.setdefault(int(j), row)
-        compositions = [
-            self._to_composition(entries[first[j]]) for j in range(len(unique)) if not bad_u[j]
-        ]
+        entries = extract_entries(X, self.column)
+        _, inverse, reasons = self._parse(entries)
+        bad_u = self._report(entries, inverse, reasons)
+        compositions = self._compositions(entries, inverse, np.flatnonzero(~bad_u))
         n_jobs = 1 if self.n_jobs is None else effective_n_jobs(self.n_jobs)
         fitted = []
         for featurizer in self._resolved_featurizers():
@@ -648,80 +660,34 @@ class MatminerFeaturizer(TransformerMixin, BaseEstimator):
                 featurizer = featurizer.fit(compositions) or featurizer
             fitted.append(featurizer)
         self.featurizers_ = fitted
-        import pandas as pd
-
-        if isinstance(X, pd.DataFrame):
-            self.n_features_in_ = X.shape[1]
-            if all(isinstance(c, str) for c in X.columns):
-                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        else:
-            self.n_features_in_ = 1
+        self._record_input(X)
         return self
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Featurize formulas with the fitted matminer featurizers.
-
-        Parameters
-        ----------
-        X : list-like of str or Composition, 2-D array with one column, or DataFrame
-            The formulas.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features), dtype float64
-
-        Raises
-        ------
-        ValueError
-            If formulas are invalid or a featurizer fails on them and ``on_error="raise"``.
-        """
+    # -- hooks of _CompositionTransformer -----------------------------------------------------
+    def _check_fitted(self) -> None:
         check_is_fitted(self, "featurizers_")
-        self._validate_params()
-        entries, unique, inverse, reasons = self._parse(X)
-        first = {}
-        for row, j in enumerate(inverse):
-            first.setdefault(int(j), row)
-        good = [j for j in range(len(unique)) if reasons[j] is None]
-        n_features = len(self.get_feature_names_out())
-        out_u = np.full((len(unique), n_features), np.nan, dtype=np.float64)
+
+    def _labels(self) -> list[str]:
+        return [label for f in self.featurizers_ for label in f.feature_labels()]
+
+    def _compositions(
+        self, entries: np.ndarray, inverse: np.ndarray, indices: Sequence[int] | np.ndarray
+    ) -> list[Any]:
+        """``Composition`` objects of the distinct entries ``indices`` (see ``_parse``)."""
+        first = np.unique(inverse, return_index=True)[1]  # first row of each distinct entry
+        return [self._to_composition(entries[first[j]]) for j in indices]
+
+    def _featurize(self, entries: np.ndarray) -> np.ndarray:
+        unique, inverse, reasons = self._parse(entries)
+        good = [j for j, reason in enumerate(reasons) if reason is None]
+        out_u = self._empty_output(len(unique))
         if good:
-            compositions = [self._to_composition(entries[first[j]]) for j in good]
             compute = check_memory(self.memory).cache(_run_matminer)
-            block, errors = compute(self.featurizers_, compositions)
+            block, errors = compute(self.featurizers_, self._compositions(entries, inverse, good))
             for j, error in zip(good, errors, strict=True):
                 if error is not None:
                     reasons[j] = error
             out_u[good] = block
-        bad_u = np.array([r is not None for r in reasons], dtype=bool)
-        bad_rows = np.flatnonzero(bad_u[inverse])
-        report_invalid(
-            entries,
-            bad_rows,
-            [reasons[inverse[r]] or "" for r in bad_rows[:5]],
-            self.on_error,
-            type(self).__name__,
-        )
-        out_u[bad_u] = np.nan
+        # invalid formulas and the featurizers' failures are reported together
+        out_u[self._report(entries, inverse, reasons)] = np.nan
         return out_u[inverse]
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Labels of the fitted featurizers, in order.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Ignored except for a consistency check against ``feature_names_in_``.
-
-        Returns
-        -------
-        ndarray of str objects
-        """
-        check_is_fitted(self, "featurizers_")
-        if input_features is not None and hasattr(self, "feature_names_in_"):
-            if list(input_features) != list(self.feature_names_in_):
-                raise ValueError("input_features is not equal to feature_names_in_")
-        labels = [label for f in self.featurizers_ for label in f.feature_labels()]
-        return np.asarray(labels, dtype=object)
-
-    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn.utils.Tags
-        return _string_input_tags(super().__sklearn_tags__(), requires_fit=True)

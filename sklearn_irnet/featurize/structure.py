@@ -41,13 +41,12 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._parse import pandas_values, report_invalid
+
 __all__ = ["StructureFeaturizer"]
 
 #: matminer's extra statistics, absent from the published set (max - min of kept columns).
 _NON_WARD_LABELS = frozenset({"range CN_VoronoiNN", "range neighbor distance variation"})
-
-#: How many offending rows an error message lists before "and N more".
-_MAX_LISTED = 5
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,7 +126,6 @@ def _structure_from_text(text: str) -> Any:
 
 def _extract_entries(X: Any, column: str | None) -> np.ndarray:
     """Return the structures of ``X`` as a 1-D object array (no parsing)."""
-    import pandas as pd
     from pymatgen.core import IStructure
 
     if isinstance(X, str | bytes | dict | IStructure):
@@ -135,19 +133,8 @@ def _extract_entries(X: Any, column: str | None) -> np.ndarray:
             "Expected a list-like of structures, got a single "
             f"{type(X).__name__}. Wrap it in a list."
         )
-    if isinstance(X, pd.DataFrame):
-        if column is not None and column in X.columns:
-            values = X[column].to_numpy(dtype=object)
-        elif X.shape[1] == 1:
-            values = X.iloc[:, 0].to_numpy(dtype=object)
-        else:
-            raise ValueError(
-                f"The DataFrame has no column {column!r} and {X.shape[1]} columns "
-                f"{list(X.columns)[:10]}; set `column` to the column holding the structures."
-            )
-    elif isinstance(X, pd.Series):
-        values = X.to_numpy(dtype=object)
-    else:
+    values = pandas_values(X, column, "structures")
+    if values is None:
         if isinstance(X, np.ndarray):
             array = X
         else:
@@ -188,33 +175,6 @@ def _describe(value: Any) -> str:
         formula = getattr(getattr(value, "composition", None), "formula", None)
         text = f"<{type(value).__name__} {formula}>" if formula else type(value).__name__
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _report_invalid(
-    entries: np.ndarray, bad_rows: Sequence[int], reasons: Sequence[str], on_error: str
-) -> None:
-    n_bad = len(bad_rows)
-    if n_bad == 0:
-        return
-    owner = "StructureFeaturizer"
-    if on_error == "nan":
-        warnings.warn(
-            f"{owner}: {n_bad} of {len(entries)} structures could not be featurized and give "
-            f"NaN rows (first at row {bad_rows[0]}: {_describe(entries[bad_rows[0]])}, "
-            f"{reasons[0]}). Impute or drop them downstream.",
-            UserWarning,
-            stacklevel=3,
-        )
-        return
-    listed = [
-        f"row {row}: {_describe(entries[row])} ({reason})"
-        for row, reason in zip(bad_rows[:_MAX_LISTED], reasons[:_MAX_LISTED], strict=False)
-    ]
-    more = f", and {n_bad - _MAX_LISTED} more" if n_bad > _MAX_LISTED else ""
-    raise ValueError(
-        f"{owner}: {n_bad} invalid structure(s) at " + "; ".join(listed) + more + ". "
-        "Fix them, or set on_error='nan' to get NaN rows for them."
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,7 +479,15 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
                     errors[i] = f"composition featurization failed for {formulas[i]!r}"
                     out[i] = np.nan
         bad_rows = [i for i, e in enumerate(errors) if e]
-        _report_invalid(entries, bad_rows, [errors[i] for i in bad_rows], self.on_error)
+        report_invalid(
+            entries,
+            bad_rows,
+            [errors[i] for i in bad_rows],
+            self.on_error,
+            "StructureFeaturizer",
+            noun="structure",
+            describe=_describe,
+        )
         return out
 
     # -- sklearn API ---------------------------------------------------------------------
