@@ -11,7 +11,9 @@ same synthetic data (145 features, like the Magpie attributes):
 (c) the bare arithmetic: forward, backward and Adam step on one fixed batch, repeated as
     many times as an epoch has batches (the practical ceiling on this machine);
 (d) "before": skorch's stock ``NeuralNetRegressor`` with its default ``DataLoader``
-    iterator over the same module (per-row indexing and collation).
+    iterator over the same module (per-row indexing and collation);
+(e) with ``--autocast``: the estimator with bfloat16 autocast, plus the test MAE of float32
+    and bfloat16 training on the same data and seed.
 
 It prints samples/s (median over rounds) and the ratios a/b and b/c, the predict
 throughput, and the process's peak resident memory, with the torch version, thread count
@@ -46,6 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-skorch-default", action="store_true",
                         help="skip (d), the stock skorch DataLoader iterator")
+    parser.add_argument("--autocast", action="store_true",
+                        help="add (e): the estimator with bfloat16 autocast, and its accuracy")
     return parser.parse_args(argv)
 
 
@@ -56,12 +60,12 @@ def make_data(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def estimator_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+def estimator_rate(arch: str, batch: int, X, y, epochs: int, autocast=None) -> float:
     from sklearn_irnet import IRNetRegressor
 
     model = IRNetRegressor(architecture=arch, batch_size=batch, max_iter=epochs + 1,
                            early_stopping=False, n_iter_no_change=10**6, tol=0.0,
-                           random_state=0)
+                           random_state=0, autocast=autocast)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
@@ -125,6 +129,27 @@ def skorch_default_rate(arch: str, batch: int, X, y, epochs: int) -> float:
     return len(X) / statistics.median(net.history[1:, "dur"])
 
 
+def bf16_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+    return estimator_rate(arch, batch, X, y, epochs, autocast="bfloat16")
+
+
+def autocast_accuracy(arch: str, rows: int) -> str:
+    """Test MAE of float32 and bfloat16-autocast training on the same split and seed."""
+    from sklearn_irnet import IRNetRegressor
+
+    X, y = make_data(rows + 2000, seed=1)
+    results = []
+    for autocast in (None, "bfloat16"):
+        model = IRNetRegressor(architecture=arch, max_iter=20, random_state=0,
+                               autocast=autocast)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X[:rows], y[:rows])
+        mae = np.mean(np.abs(model.predict(X[rows:]) - y[rows:]))
+        results.append(f"{autocast or 'float32'} test MAE {mae:.4f}")
+    return f"accuracy {arch}, {rows} training rows, 20 epochs: " + ", ".join(results)
+
+
 def predict_rate(arch: str, X, y) -> float:
     from sklearn_irnet import IRNetRegressor
 
@@ -159,6 +184,8 @@ def main(argv=None) -> None:
                "c_arithmetic": arithmetic_rate}
     if not args.skip_skorch_default:
         methods["d_skorch_default"] = skorch_default_rate
+    if args.autocast:
+        methods["e_estimator_bf16"] = bf16_rate
     header = (f"{'network':8} {'batch':>5} " + " ".join(f"{m:>16}" for m in methods)
               + f" {'a/b':>6} {'b/c':>6}")
     lines = [header]
@@ -178,6 +205,8 @@ def main(argv=None) -> None:
     print("\n".join(lines))
     for arch in args.architectures.split(","):
         print(f"predict {arch}: {predict_rate(arch, X, y):.0f} rows/s ({args.rows} rows)")
+    if args.autocast:
+        print(autocast_accuracy(args.architectures.split(",")[0], args.rows))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak_mb:.0f} MB")
     print(f"load average after: {os.getloadavg()}")

@@ -20,7 +20,8 @@ This script runs that comparison on ``../shared/data/oqmd/oqmd_formation_enthalp
   those sizes, same test set).
 
 Run ``python benchmarks/reproduce_oqmd.py --help`` for the options; results are summarised
-with ``--report``.
+with ``--report`` (which also writes ``summary.md`` and ``learning_curve.png`` into
+``--out``).
 """
 
 from __future__ import annotations
@@ -169,10 +170,28 @@ def machine() -> dict:
     }
 
 
+def load_results(out: Path) -> list[dict]:
+    return [json.loads(path.read_text()) for path in sorted(out.glob("*/*.json"))]
+
+
+def write_report(out: Path) -> str:
+    """Write ``summary.md`` and, with two or more training sizes, ``learning_curve.png``."""
+    import pandas as pd
+
+    from sklearn_irnet.plotting import size_curve_plot
+
+    text = report(out)
+    (out / "summary.md").write_text(text + "\n")
+    rows = load_results(out)
+    table = pd.DataFrame([{"model": r["model"], "n_train": r["train_size"],
+                           "mae": r["test_mae"]} for r in rows])
+    if table["n_train"].nunique() > 1:
+        size_curve_plot(table, out / "learning_curve.png", target_label="eV/atom")
+    return text
+
+
 def report(out: Path) -> str:
-    rows = []
-    for path in sorted(out.glob("*/*.json")):
-        rows.append(json.loads(path.read_text()))
+    rows = load_results(out)
     lines = ["| model | training rows | test MAE (eV/atom) | test RMSE | epochs | fit time (min) "
              "| paper MAE |", "|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (r["train_size"], r["test_mae"])):
@@ -193,7 +212,7 @@ def log(message: str) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.report:
-        print(report(args.out))
+        print(write_report(args.out))
         return 0
     if not args.data.is_file() and not args.cache.is_file():
         print(f"OQMD file not found: {args.data} (see ../shared/data/README.md)",
@@ -219,7 +238,7 @@ def main(argv=None) -> int:
             target.write_text(json.dumps(result, indent=1) + "\n")
             log(f"{name} ({size}): test MAE {result['test_mae']:.4f} eV/atom, "
                 f"fit {result['fit_seconds'] / 60:.1f} min -> {target}")
-    print(report(args.out))
+    print(write_report(args.out))
     return 0
 
 

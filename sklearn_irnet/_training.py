@@ -116,6 +116,17 @@ class TabularNet(NeuralNetRegressor):
     validation set is given) in the history as sample-weighted means.
     """
 
+    #: dtype name for ``torch.autocast`` around the forward pass, or None for float32
+    autocast_dtype: str | None = None
+
+    def infer(self, x, **fit_params):
+        if self.autocast_dtype is None:
+            return super().infer(x, **fit_params)
+        device_type = torch.device(self.device).type
+        with torch.autocast(device_type, dtype=getattr(torch, self.autocast_dtype)):
+            y_pred = super().infer(x, **fit_params)
+        return y_pred.float()
+
     def get_default_callbacks(self) -> list[tuple[str, object]]:
         return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
 

@@ -6,7 +6,7 @@ import copy
 import math
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 from typing import Any
 
@@ -118,6 +118,11 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when available).
         Data are moved to the device once per fit, not per batch.
+    autocast : {"bfloat16", "float16"} or None, default=None
+        Run the network's forward pass under ``torch.autocast`` with this dtype (mixed
+        precision) in training and prediction; ``None`` computes in float32. bfloat16
+        speeds up CPUs with native bf16 instructions and GPUs; float16 is for CUDA only.
+        Expect small differences in accuracy (see ``benchmarks/bench_training.py``).
     n_threads : int or None, default=None
         Torch CPU threads used during ``fit`` and ``predict``; ``None`` keeps torch's
         setting (which follows ``OMP_NUM_THREADS``, as set by joblib in parallel workers).
@@ -211,6 +216,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         "standardize_target": ["boolean"],
         "random_state": ["random_state"],
         "device": [str],
+        "autocast": [StrOptions({"bfloat16", "float16"}), None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -238,6 +244,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         standardize_target: bool = True,
         random_state: int | np.random.RandomState | None = None,
         device: str = "cpu",
+        autocast: str | None = None,
         n_threads: int | None = None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -261,6 +268,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         self.standardize_target = standardize_target
         self.random_state = random_state
         self.device = device
+        self.autocast = autocast
         self.n_threads = n_threads
         self.verbose = verbose
         self.warm_start = warm_start
@@ -315,6 +323,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                 f"n_samples = {n_samples}: 1 sample is not enough."
             )
         device = _resolve_device(self.device)
+        _autocast(device, self.autocast)  # fails early on float16 without CUDA
         stacks, string_outputs = resolve_architecture(self.architecture, self.residual)
         if string_outputs is not None and string_outputs != n_outputs:
             raise ValueError(
@@ -412,6 +421,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         net.iterator_valid__batch_size = max(self.batch_size, 1024)
         net.train_split = None if valid_set is None else predefined_split(valid_set)
         net.verbose = int(self.verbose >= 1)
+        net.autocast_dtype = self.autocast
         stopper = dict(net.callbacks_)["early_stopping"]
         stopper.monitor = "valid_loss" if self.early_stopping else "train_loss"
         stopper.patience = self.n_iter_no_change
@@ -545,10 +555,12 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         module = self.net_.module_
         module.eval()
         chunks = []
-        with _torch_threads(self.n_threads), torch.inference_mode():
+        with _torch_threads(self.n_threads), torch.inference_mode(), _autocast(
+            self._device, self.autocast
+        ):
             for start in range(0, len(X_scaled), _PREDICT_CHUNK):
                 batch = torch.from_numpy(X_scaled[start : start + _PREDICT_CHUNK])
-                chunks.append(module(batch.to(self._device)).cpu().numpy())
+                chunks.append(module(batch.to(self._device)).float().cpu().numpy())
         y_pred = np.concatenate(chunks).astype(np.float64)
         y_pred = y_pred * self.target_scale_ + self.target_mean_
         if self.standardize_target:
@@ -698,6 +710,14 @@ def _torch_threads(n_threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def _autocast(device: str, dtype_name: str | None) -> Any:
+    if dtype_name is None:
+        return nullcontext()
+    if dtype_name == "float16" and not device.startswith("cuda"):
+        raise ValueError("autocast='float16' needs a CUDA device; use 'bfloat16' on CPU.")
+    return torch.autocast(torch.device(device).type, dtype=getattr(torch, dtype_name))
 
 
 @contextmanager

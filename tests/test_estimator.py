@@ -345,3 +345,15 @@ def test_out_of_memory_gets_an_actionable_message(regression_data):
     with pytest.raises(torch.OutOfMemoryError, match="Lower batch_size.*Tried to allocate"):
         model.fit(X, y)
     np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_bfloat16_autocast_trains_and_predicts(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(architecture=[(64, 3)], max_iter=60, random_state=0,
+                           autocast="bfloat16").fit(X, y)
+    pred = model.predict(X)
+    assert pred.dtype == np.float64 and np.isfinite(pred).all()
+    assert model.score(X, y) > 0.85
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="float16' needs a CUDA device"):
+            IRNetRegressor(**{**FAST_PARAMS, "autocast": "float16"}).fit(X, y)
