@@ -99,7 +99,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for bad arguments or data)."""
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
+        args.command_line = "sklearn-irnet " + " ".join(argv)
         models = _parse_models(args.models)
         if args.max_epochs < 1 or args.n_jobs == 0:
             raise UsageError("--max-epochs must be >= 1 and --n-jobs must not be 0")
@@ -264,8 +266,8 @@ def _write_outputs(out: Path, args: argparse.Namespace, result: ModelComparison,
     result.predictions.to_csv(out / "predictions.csv", index=False)
     (out / "summary.md").write_text(result.to_markdown() + "\n")
     config = {
-        "command": "sklearn-irnet " + " ".join(sys.argv[1:]) if sys.argv else "",
-        "arguments": vars(args),
+        "command": args.command_line,
+        "arguments": {k: v for k, v in vars(args).items() if k != "command_line"},
         "versions": _versions(),
         "machine": {"platform": platform.platform(), "processor": platform.processor()},
     }

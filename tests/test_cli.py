@@ -1,5 +1,6 @@
 """The sklearn-irnet command line: the main job on the shipped dataset, errors in one line."""
 
+import json
 import subprocess
 import sys
 
@@ -28,6 +29,9 @@ def test_compare_writes_tables_and_plots(tmp_path, capsys):
         assert (out / name).stat().st_size > 1000
     sizes = pd.read_csv(out / "size_curve.csv")
     assert sizes["n_train"].nunique() == 2
+    config = json.loads((out / "config.json").read_text())
+    assert config["command"].startswith("sklearn-irnet compare --limit 150 --cv 3")
+    assert config["versions"]["torch"] and config["arguments"]["max_epochs"] == 2
 
 
 def test_compare_on_a_csv(tmp_path):
