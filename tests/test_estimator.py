@@ -198,6 +198,9 @@ def test_verbose_prints_epoch_table(regression_data, capsys):
     assert "train_loss" in out and "valid_loss" in out and "valid_r2" in out
     IRNetRegressor(**{**FAST_PARAMS, "max_iter": 3}).fit(X, y)
     assert capsys.readouterr().out == ""
+    IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2, "verbose": 2}).fit(X, y)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out and "%|" in captured.out + captured.err  # progress bar
 
 
 def test_paper_recipe_settings(regression_data):
