@@ -65,12 +65,16 @@ def test_truncated_file_is_refused(fitted, tmp_path):
         load_model(path)
 
 
-def test_altered_weights_are_refused(fitted, tmp_path):
-    model, _ = fitted
+def _saved_contents(model, tmp_path):
+    """Save the model; return the path, its tensors and its metadata for tampering."""
     path = save_model(model, tmp_path / "m.safetensors")
-    tensors = load_file(str(path))
     with safe_open(str(path), framework="pt") as handle:
-        metadata = handle.metadata()
+        metadata = dict(handle.metadata())
+    return path, load_file(str(path)), metadata
+
+
+def test_altered_weights_are_refused(fitted, tmp_path):
+    path, tensors, metadata = _saved_contents(fitted[0], tmp_path)
     tensors["module.head.weight"] = tensors["module.head.weight"] + 1e-3
     save_file(tensors, str(path), metadata=metadata)
     with pytest.raises(ValueError, match="integrity check"):
@@ -78,11 +82,7 @@ def test_altered_weights_are_refused(fitted, tmp_path):
 
 
 def test_incompatible_version_and_foreign_files_are_refused(fitted, tmp_path):
-    model, _ = fitted
-    path = save_model(model, tmp_path / "m.safetensors")
-    tensors = load_file(str(path))
-    with safe_open(str(path), framework="pt") as handle:
-        metadata = dict(handle.metadata())
+    path, tensors, metadata = _saved_contents(fitted[0], tmp_path)
     save_file(tensors, str(path), metadata={**metadata, "format_version": "99"})
     with pytest.raises(ValueError, match="format version '99'"):
         load_model(path)
@@ -94,10 +94,7 @@ def test_incompatible_version_and_foreign_files_are_refused(fitted, tmp_path):
 
 
 def test_metadata_is_plain_json_and_names_versions(fitted, tmp_path):
-    model, _ = fitted
-    path = save_model(model, tmp_path / "m.safetensors")
-    with safe_open(str(path), framework="pt") as handle:
-        metadata = handle.metadata()
+    _, _, metadata = _saved_contents(fitted[0], tmp_path)
     assert metadata["package_version"] and metadata["torch_version"]
     assert json.loads(metadata["params"])["architecture"] == [[16, 2]]
     assert not any("pickle" in key for key in metadata)
