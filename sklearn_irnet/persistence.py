@@ -34,7 +34,8 @@ FORMAT_VERSION = 1
 _FITTED_LISTS = ("loss_curve_", "validation_loss_curve_", "validation_scores_")
 _FITTED_SCALARS = ("n_iter_", "best_validation_score_", "best_loss_", "architecture_",
                    "n_parameters_", "n_features_in_")
-_SCALING = ("input_mean_", "input_scale_", "target_mean_", "target_scale_")
+_SCALING = ("input_mean_", "input_scale_", "input_min_", "input_max_", "target_mean_",
+            "target_scale_")
 
 
 def save_model(model: IRNetRegressor, path: str | os.PathLike[str]) -> Path:

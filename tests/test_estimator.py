@@ -360,3 +360,26 @@ def test_bfloat16_autocast_trains_and_predicts(regression_data):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="float16' needs a CUDA device"):
             IRNetRegressor(**{**FAST_PARAMS, "autocast": "float16"}).fit(X, y)
+
+
+def test_inputs_far_outside_training_range_are_clipped():
+    # one training row carries a tiny non-zero value in the last column, as the Magpie
+    # "minimum GSmagmom" does in small datasets; a test row with a normal value for that
+    # column is then millions of standard deviations away
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    X[:, 3] = 0.0
+    X[0, 3] = 2e-5
+    y = X[:, 0] + X[:, 1]
+    X_new = X[:5].copy()
+    X_new[:, 3] = 1.5
+    clipped = IRNetRegressor(architecture=[(32, 2)], max_iter=30, random_state=0).fit(X, y)
+    raw = IRNetRegressor(architecture=[(32, 2)], max_iter=30, random_state=0,
+                         clip_inputs=False).fit(X, y)
+    X_edge = X_new.copy()
+    X_edge[:, 3] = 2e-5  # the largest value seen in training
+    np.testing.assert_array_equal(clipped.predict(X_new), clipped.predict(X_edge))
+    # bounded by what the network saw in training, instead of extrapolated without limit
+    span = y.max() - y.min()
+    assert (np.abs(clipped.predict(X_new)) < 2 * span).all()
+    assert np.abs(raw.predict(X_new)).max() > 100 * span  # what clipping prevents
