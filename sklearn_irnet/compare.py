@@ -31,6 +31,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .architecture import PRESETS
 from .estimator import IRNetRegressor
+from .preprocessing import ClipToTrainingRange
 
 METRICS = ("mae", "rmse", "r2")
 _SCORING = {
@@ -54,12 +55,14 @@ def _hist_gradient_boosting(random_state: int | None, n_jobs: int | None) -> Bas
 
 
 def _ridge(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
-    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-4, 3, 15)))
+    return make_pipeline(ClipToTrainingRange(), StandardScaler(),
+                         RidgeCV(alphas=np.logspace(-4, 3, 15)))
 
 
 def _knn(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
     return make_pipeline(
-        StandardScaler(), KNeighborsRegressor(n_neighbors=5, weights="distance", n_jobs=n_jobs)
+        ClipToTrainingRange(), StandardScaler(),
+        KNeighborsRegressor(n_neighbors=5, weights="distance", n_jobs=n_jobs),
     )
 
 
@@ -75,7 +78,8 @@ BASELINES: dict[str, Callable[[int | None, int | None], BaseEstimator]] = {
     "knn": _knn,
     "dummy": _dummy,
 }
-"""Classical scikit-learn baselines by name (ridge and k-NN standardise their inputs)."""
+"""Classical scikit-learn baselines by name (ridge and k-NN clip their inputs to the training
+range and standardise them)."""
 
 MODEL_NAMES: tuple[str, ...] = tuple(BASELINES) + tuple(sorted(PRESETS))
 """Every name :func:`make_model` accepts."""

@@ -68,3 +68,21 @@ def test_make_model_names():
         make_model("rf")
     with pytest.raises(ValueError, match="at least 2"):
         resolve_cv(1)
+
+
+def test_linear_baseline_is_protected_from_out_of_range_features():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from sklearn_irnet.preprocessing import ClipToTrainingRange
+
+    check_estimator(ClipToTrainingRange())
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    X[:, 2] = 0.0
+    X[0, 2] = 1e-5  # non-zero in one training row only, which the column then "explains"
+    y = X[:, 0].copy()
+    y[0] += 5
+    X_new = np.array([[0.0, 0.0, 1.5]])
+    ridge = make_model("ridge").fit(X, y)
+    # measured: 5.0 with clipping, 7.5e5 for StandardScaler + RidgeCV without it
+    assert abs(ridge.predict(X_new)[0]) < 6
