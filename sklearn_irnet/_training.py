@@ -140,9 +140,19 @@ class TabularNet(NeuralNetRegressor):
             kwargs["drop_singleton"] = False
         return BatchIterator(dataset, **kwargs)
 
+    def _set_training(self, training: bool = True) -> None:
+        # skorch calls this on every batch, and module.train() walks every submodule
+        # (over a hundred in a 48-layer network): skip the walk when the mode is already
+        # right; run_single_epoch still sets every submodule once per epoch
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                module.train(training)
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None:
             return
+        super()._set_training(training)
         device = iterator.dataset.X.device
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         n_rows, n_batches = 0, 0
@@ -154,7 +164,7 @@ class TabularNet(NeuralNetRegressor):
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             size = len(batch[0])
-            loss_sum += step["loss"].detach().double() * size
+            loss_sum.add_(step["loss"].detach(), alpha=size)  # one kernel, float64 sum
             if residuals is not None:
                 residuals += ((step["y_pred"] - batch[1]).double() ** 2).sum(dim=0)
             self.notify("on_batch_end", batch=batch, training=training, **step)
