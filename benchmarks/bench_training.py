@@ -46,6 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="'cpu' or 'cuda'")
     parser.add_argument("--skip-skorch-default", action="store_true",
                         help="skip (d), the stock skorch DataLoader iterator")
     parser.add_argument("--autocast", action="store_true",
@@ -60,12 +61,21 @@ def make_data(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+DEVICE = "cpu"  # set from --device in main()
+
+
+def _sync() -> None:
+    """Wait for queued GPU work so that wall-clock timings cover it."""
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
 def estimator_rate(arch: str, batch: int, X, y, epochs: int, autocast=None) -> float:
     from sklearn_irnet import IRNetRegressor
 
     model = IRNetRegressor(architecture=arch, batch_size=batch, max_iter=epochs + 1,
                            early_stopping=False, n_iter_no_change=10**6, tol=0.0,
-                           random_state=0, autocast=autocast)
+                           random_state=0, autocast=autocast, device=DEVICE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
@@ -78,25 +88,27 @@ def _module_and_optimizer(arch: str):
     from sklearn_irnet.network import DeepRegressionNetwork
 
     torch.manual_seed(0)
-    module = DeepRegressionNetwork(145, PRESETS[arch]).train()
+    module = DeepRegressionNetwork(145, PRESETS[arch]).to(DEVICE).train()
     return module, torch.optim.Adam(module.parameters(), lr=1e-3)
 
 
 def handwritten_rate(arch: str, batch: int, X, y, epochs: int) -> float:
     module, optimizer = _module_and_optimizer(arch)
     criterion = torch.nn.L1Loss()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)[:, None]
+    Xt, yt = torch.from_numpy(X).to(DEVICE), torch.from_numpy(y)[:, None].to(DEVICE)
     generator = torch.Generator().manual_seed(0)
     durations = []
     for _ in range(epochs + 1):
+        _sync()
         started = time.perf_counter()
-        order = torch.randperm(len(Xt), generator=generator)
+        order = torch.randperm(len(Xt), generator=generator).to(DEVICE)
         Xs, ys = Xt[order], yt[order]
         for start in range(0, len(Xs), batch):
             optimizer.zero_grad()
             loss = criterion(module(Xs[start:start + batch]), ys[start:start + batch])
             loss.backward()
             optimizer.step()
+        _sync()
         durations.append(time.perf_counter() - started)
     return len(X) / statistics.median(durations[1:])
 
@@ -104,16 +116,18 @@ def handwritten_rate(arch: str, batch: int, X, y, epochs: int) -> float:
 def arithmetic_rate(arch: str, batch: int, X, y, epochs: int) -> float:
     module, optimizer = _module_and_optimizer(arch)
     criterion = torch.nn.L1Loss()
-    xb = torch.from_numpy(X[:batch]).contiguous()
-    yb = torch.from_numpy(y[:batch])[:, None].contiguous()
+    xb = torch.from_numpy(X[:batch]).contiguous().to(DEVICE)
+    yb = torch.from_numpy(y[:batch])[:, None].contiguous().to(DEVICE)
     steps = -(-len(X) // batch)
     durations = []
     for _ in range(epochs + 1):
+        _sync()
         started = time.perf_counter()
         for _ in range(steps):
             optimizer.zero_grad()
             criterion(module(xb), yb).backward()
             optimizer.step()
+        _sync()
         durations.append(time.perf_counter() - started)
     return steps * batch / statistics.median(durations[1:])
 
@@ -124,7 +138,8 @@ def skorch_default_rate(arch: str, batch: int, X, y, epochs: int) -> float:
     module, _ = _module_and_optimizer(arch)
     net = NeuralNetRegressor(module, criterion=torch.nn.L1Loss, optimizer=torch.optim.Adam,
                              lr=1e-3, batch_size=batch, max_epochs=epochs + 1,
-                             train_split=None, iterator_train__shuffle=True, verbose=0)
+                             train_split=None, iterator_train__shuffle=True, verbose=0,
+                             device=DEVICE)
     net.fit(X, y[:, None])
     return len(X) / statistics.median(net.history[1:, "dur"])
 
@@ -141,7 +156,7 @@ def autocast_accuracy(arch: str, rows: int) -> str:
     results = []
     for autocast in (None, "bfloat16"):
         model = IRNetRegressor(architecture=arch, max_iter=20, random_state=0,
-                               autocast=autocast)
+                               autocast=autocast, device=DEVICE)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(X[:rows], y[:rows])
@@ -154,7 +169,7 @@ def predict_rate(arch: str, X, y) -> float:
     from sklearn_irnet import IRNetRegressor
 
     model = IRNetRegressor(architecture=arch, max_iter=1, early_stopping=False,
-                           random_state=0)
+                           random_state=0, device=DEVICE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X[:512], y[:512])
@@ -168,13 +183,15 @@ def predict_rate(arch: str, X, y) -> float:
 
 
 def main(argv=None) -> None:
+    global DEVICE
     args = parse_args(argv)
+    DEVICE = args.device
     torch.set_num_threads(args.threads)
     import skorch
 
     import sklearn_irnet
 
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, skorch "
+    print(f"device {DEVICE}, torch {torch.__version__}, threads {torch.get_num_threads()}, skorch "
           f"{skorch.__version__}, sklearn-irnet {sklearn_irnet.__version__}, "
           f"python {platform.python_version()}, cpus {os.cpu_count()}")
     print(f"load average before: {os.getloadavg()} (above ~0.5 the machine is not quiet)")
@@ -209,6 +226,9 @@ def main(argv=None) -> None:
         print(autocast_accuracy(args.architectures.split(",")[0], args.rows))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak_mb:.0f} MB")
+    if DEVICE.startswith("cuda"):
+        print(f"GPU: {torch.cuda.get_device_name()}, peak GPU memory allocated: "
+              f"{torch.cuda.max_memory_allocated() / 2**20:.0f} MB")
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -54,6 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument("--device", default="cpu", help="'cpu', 'cuda' or 'auto'")
     parser.add_argument("--rf-trees", type=int, default=100)
     parser.add_argument("--rf-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
@@ -117,7 +118,7 @@ def make_model(name: str, args: argparse.Namespace):
     return IRNetRegressor(
         architecture=name, batch_size=args.batch_size, learning_rate_init=args.learning_rate,
         max_iter=args.max_epochs, n_iter_no_change=args.patience, validation_fraction=0.1,
-        tol=0.0, random_state=args.seed, n_threads=args.threads,
+        tol=0.0, random_state=args.seed, n_threads=args.threads, device=args.device,
         callbacks=[WallTimeBudget()],
     )
 
@@ -167,6 +168,7 @@ def machine() -> dict:
         "torch": torch.__version__,
         "scikit-learn": sklearn.__version__,
         "load_average_at_start": os.getloadavg(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
     }
 
 

@@ -369,12 +369,14 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         X_scaled = self._scale_inputs(X)
         y_scaled = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
         train_idx, valid_idx = self._split(n_samples, seed)
-        train_set = _to_dataset(X_scaled, y_scaled, train_idx, device)
-        valid_set = None
-        if valid_idx is not None:
-            valid_set = _to_dataset(X_scaled, y_scaled, valid_idx, device)
-
-        with _torch_threads(self.n_threads), _forked_torch_rng(device, seed):
+        out_of_memory = _explain_out_of_memory(
+            device, self.architecture, self.batch_size, X_scaled.shape
+        )
+        with out_of_memory, _torch_threads(self.n_threads), _forked_torch_rng(device, seed):
+            train_set = _to_dataset(X_scaled, y_scaled, train_idx, device)
+            valid_set = None
+            if valid_idx is not None:
+                valid_set = _to_dataset(X_scaled, y_scaled, valid_idx, device)
             if continuing:
                 net = self.net_
             else:
@@ -394,13 +396,6 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                 net.partial_fit(train_set, None, epochs=self.max_iter)
             except TrainingDiverged as error:
                 diverged = error
-            except torch.OutOfMemoryError as error:
-                raise torch.OutOfMemoryError(
-                    f"{device} ran out of memory while training {self.architecture!r} with "
-                    f"batch_size={self.batch_size} on {len(train_idx)} rows. Lower batch_size, "
-                    "choose a smaller architecture, or train with device='cpu'. The estimator "
-                    f"was left unchanged. Original error: {str(error).splitlines()[0]}"
-                ) from error
             finally:
                 net.train_split = None  # do not keep the validation data in the model
         stopper = dict(net.callbacks_)["early_stopping"]
@@ -732,6 +727,25 @@ def _autocast(device: str, dtype_name: str | None) -> Any:
     if dtype_name == "float16" and not device.startswith("cuda"):
         raise ValueError("autocast='float16' needs a CUDA device; use 'bfloat16' on CPU.")
     return torch.autocast(torch.device(device).type, dtype=getattr(torch, dtype_name))
+
+
+@contextmanager
+def _explain_out_of_memory(
+    device: str, architecture: Any, batch_size: int, data_shape: tuple[int, int]
+) -> Iterator[None]:
+    """Re-raise an out-of-memory error with its likely causes and remedies."""
+    try:
+        yield
+    except torch.OutOfMemoryError as error:
+        n_rows, n_features = data_shape
+        data_mb = n_rows * (n_features + 1) * 4 / 2**20
+        raise torch.OutOfMemoryError(
+            f"{device} ran out of memory while training {architecture!r} with "
+            f"batch_size={batch_size} on {n_rows} rows x {n_features} features (the data "
+            f"alone take {data_mb:.0f} MB there). Lower batch_size, choose a smaller "
+            "architecture, free the device's memory, or train with device='cpu'. The "
+            f"estimator was left unchanged. Original error: {str(error).splitlines()[0]}"
+        ) from error
 
 
 @contextmanager
