@@ -13,7 +13,9 @@ same synthetic data (145 features, like the Magpie attributes):
 (d) "before": skorch's stock ``NeuralNetRegressor`` with its default ``DataLoader``
     iterator over the same module (per-row indexing and collation);
 (e) with ``--autocast``: the estimator with bfloat16 autocast, plus the test MAE of float32
-    and bfloat16 training on the same data and seed.
+    and bfloat16 training on the same data and seed;
+(f) with ``--compile``: the hand-written loop (b) over ``torch.compile(module)``, to see
+    whether compiling would pay (the first, compiling epoch is dropped as warm-up).
 
 It prints samples/s (median over rounds) and the ratios a/b and b/c, the predict
 throughput, and the process's peak resident memory, with the torch version, thread count
@@ -40,7 +42,8 @@ import torch
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--architectures", default="irnet17,irnet48")
+    parser.add_argument("--architectures", default="irnet17,irnet48",
+                        help="presets or authors' strings such as 256BARx4-1")
     parser.add_argument("--batch-sizes", default="32,256")
     parser.add_argument("--rows", type=int, default=4096, help="training rows")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per measurement")
@@ -51,6 +54,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="skip (d), the stock skorch DataLoader iterator")
     parser.add_argument("--autocast", action="store_true",
                         help="add (e): the estimator with bfloat16 autocast, and its accuracy")
+    parser.add_argument("--compile", action="store_true",
+                        help="add (f): the hand-written loop over torch.compile(module)")
     return parser.parse_args(argv)
 
 
@@ -84,16 +89,19 @@ def estimator_rate(arch: str, batch: int, X, y, epochs: int, autocast=None) -> f
 
 
 def _module_and_optimizer(arch: str):
-    from sklearn_irnet.architecture import PRESETS
+    from sklearn_irnet.architecture import resolve_architecture
     from sklearn_irnet.network import DeepRegressionNetwork
 
+    stacks, _ = resolve_architecture(arch)  # a preset or an authors' string
     torch.manual_seed(0)
-    module = DeepRegressionNetwork(145, PRESETS[arch]).to(DEVICE).train()
+    module = DeepRegressionNetwork(145, stacks).to(DEVICE).train()
     return module, torch.optim.Adam(module.parameters(), lr=1e-3)
 
 
-def handwritten_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+def handwritten_rate(arch: str, batch: int, X, y, epochs: int, compile: bool = False) -> float:
     module, optimizer = _module_and_optimizer(arch)
+    if compile:  # compilation happens in the first epoch, which is dropped as warm-up
+        module = torch.compile(module, dynamic=False)
     criterion = torch.nn.L1Loss()
     Xt, yt = torch.from_numpy(X).to(DEVICE), torch.from_numpy(y)[:, None].to(DEVICE)
     generator = torch.Generator().manual_seed(0)
@@ -142,6 +150,10 @@ def skorch_default_rate(arch: str, batch: int, X, y, epochs: int) -> float:
                              device=DEVICE)
     net.fit(X, y[:, None])
     return len(X) / statistics.median(net.history[1:, "dur"])
+
+
+def compiled_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+    return handwritten_rate(arch, batch, X, y, epochs, compile=True)
 
 
 def bf16_rate(arch: str, batch: int, X, y, epochs: int) -> float:
@@ -203,6 +215,8 @@ def main(argv=None) -> None:
         methods["d_skorch_default"] = skorch_default_rate
     if args.autocast:
         methods["e_estimator_bf16"] = bf16_rate
+    if args.compile:
+        methods["f_handwritten_compiled"] = compiled_rate
     header = (f"{'network':8} {'batch':>5} " + " ".join(f"{m:>16}" for m in methods)
               + f" {'a/b':>6} {'b/c':>6}")
     lines = [header]
