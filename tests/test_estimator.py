@@ -383,3 +383,33 @@ def test_inputs_far_outside_training_range_are_clipped():
     span = y.max() - y.min()
     assert (np.abs(clipped.predict(X_new)) < 2 * span).all()
     assert np.abs(raw.predict(X_new)).max() > 100 * span  # what clipping prevents
+
+
+class _ModeRecorder(Callback):
+    """Records, per batch, whether every submodule is in the mode the batch needs."""
+
+    def initialize(self):
+        self.modes_ = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        flags = {m.training for m in net.module_.modules()}
+        self.modes_.append((training, flags))
+
+
+def test_every_submodule_is_in_train_mode_for_training_and_eval_mode_for_validation(
+    regression_data,
+):
+    # the mode is set for all submodules once per epoch, then only checked per batch
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "max_iter": 3,
+                              "dropout": 0.1}, callbacks=[_ModeRecorder()]).fit(X, y)
+    (recorder,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, _ModeRecorder)]
+    assert {training for training, _ in recorder.modes_} == {True, False}
+    for training, flags in recorder.modes_:
+        assert flags == {training}
+    # a warm start after predict (which puts the module in eval mode) trains in train mode
+    model.predict(X)
+    model.set_params(warm_start=True, max_iter=1).fit(X, y)
+    (recorder,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, _ModeRecorder)]
+    assert all(flags == {training} for training, flags in recorder.modes_)
