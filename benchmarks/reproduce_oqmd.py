@@ -177,14 +177,20 @@ def load_results(out: Path) -> list[dict]:
 
 
 def write_report(out: Path) -> str:
-    """Write ``summary.md`` and, with two or more training sizes, ``learning_curve.png``."""
+    """Write ``summary.md``, ``training_curves.png`` (per-epoch losses of the networks on the
+    largest training set) and, with two or more training sizes, ``learning_curve.png``."""
     import pandas as pd
 
-    from sklearn_irnet.plotting import size_curve_plot
+    from sklearn_irnet.plotting import size_curve_plot, training_curves_plot
 
     text = report(out)
     (out / "summary.md").write_text(text + "\n")
     rows = load_results(out)
+    largest = max(r["train_size"] for r in rows)
+    curves = {r["model"]: [{"train": r["train_loss_curve"], "valid": r["validation_loss_curve"]}]
+              for r in rows if r["train_size"] == largest and "validation_loss_curve" in r}
+    if curves:  # per-epoch losses of the networks on the largest training set
+        training_curves_plot(curves, out / "training_curves.png")
     table = pd.DataFrame([{"model": r["model"], "n_train": r["train_size"],
                            "mae": r["test_mae"]} for r in rows])
     if table["n_train"].nunique() > 1:
