@@ -370,7 +370,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         y_scaled = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
         train_idx, valid_idx = self._split(n_samples, seed)
         out_of_memory = _explain_out_of_memory(
-            device, self.architecture, self.batch_size, X_scaled.shape
+            device, self.architecture, self.batch_size, X_scaled.shape, n_outputs
         )
         with out_of_memory, _torch_threads(self.n_threads), _forked_torch_rng(device, seed):
             train_set = _to_dataset(X_scaled, y_scaled, train_idx, device)
@@ -731,18 +731,24 @@ def _autocast(device: str, dtype_name: str | None) -> Any:
 
 @contextmanager
 def _explain_out_of_memory(
-    device: str, architecture: Any, batch_size: int, data_shape: tuple[int, int]
+    device: str,
+    architecture: Any,
+    batch_size: int,
+    data_shape: tuple[int, int],
+    n_outputs: int,
 ) -> Iterator[None]:
     """Re-raise an out-of-memory error with its likely causes and remedies."""
     try:
         yield
     except torch.OutOfMemoryError as error:
         n_rows, n_features = data_shape
-        data_mb = n_rows * (n_features + 1) * 4 / 2**20
+        data_bytes = n_rows * (n_features + n_outputs) * 4  # float32 X and y
+        data_size = (f"{data_bytes / 2**20:.1f} MB" if data_bytes >= 2**20
+                     else f"{data_bytes / 2**10:.1f} KB")
         raise torch.OutOfMemoryError(
             f"{device} ran out of memory while training {architecture!r} with "
             f"batch_size={batch_size} on {n_rows} rows x {n_features} features (the data "
-            f"alone take {data_mb:.0f} MB there). Lower batch_size, choose a smaller "
+            f"alone take {data_size} there). Lower batch_size, choose a smaller "
             "architecture, free the device's memory, or train with device='cpu'. The "
             f"estimator was left unchanged. Original error: {str(error).splitlines()[0]}"
         ) from error

@@ -345,8 +345,11 @@ def test_out_of_memory_gets_an_actionable_message(regression_data):
     model = IRNetRegressor(**FAST_PARAMS).fit(X, y)
     before = model.predict(X)
     model.set_params(callbacks=[_OutOfMemory()])
-    with pytest.raises(torch.OutOfMemoryError, match="Lower batch_size.*Tried to allocate"):
+    with pytest.raises(torch.OutOfMemoryError, match="Lower batch_size.*Tried to allocate"
+                       ) as info:
         model.fit(X, y)
+    # 240 rows x (6 features + 1 target) x 4 bytes = 6720 bytes
+    assert "on 240 rows x 6 features (the data alone take 6.6 KB there)" in str(info.value)
     np.testing.assert_array_equal(model.predict(X), before)
 
 
