@@ -162,10 +162,17 @@ class DeepRegressionNetwork(nn.Module):
         Set to ``False`` to remove every BatchNorm layer, whatever the stacks say.
     batch_norm_eps : float, default=1e-3
         ``eps`` of the BatchNorm layers.
+    output_init : {"glorot", "zero"}, default="glorot"
+        Initialisation of the output layer. ``"glorot"`` is the authors' code. ``"zero"``
+        starts the output layer at zero weights and bias, so the untrained network
+        predicts 0 (the mean of a standardised target): with individual shortcuts each
+        layer adds its non-negative activation to a running sum, and a Glorot output layer
+        then starts far off the target.
 
     Notes
     -----
-    Weights are initialised Glorot-uniform and biases to zero, as in the authors' code.
+    Hidden weights are initialised Glorot-uniform and biases to zero, as in the authors'
+    code.
 
     Examples
     --------
@@ -187,8 +194,12 @@ class DeepRegressionNetwork(nn.Module):
         dropout: float = 0.0,
         batch_norm: bool = True,
         batch_norm_eps: float = 1e-3,
+        output_init: str = "glorot",
     ) -> None:
         super().__init__()
+        if output_init not in ("glorot", "zero"):
+            raise ValueError(f"output_init must be 'glorot' or 'zero', got {output_init!r}.")
+        self.output_init = output_init
         if n_features < 1 or n_outputs < 1:
             raise ValueError(
                 f"n_features and n_outputs must be >= 1, got {n_features} and {n_outputs}."
@@ -220,13 +231,16 @@ class DeepRegressionNetwork(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Glorot-uniform weights and zero biases for every linear layer."""
+        """Glorot-uniform weights and zero biases for every linear layer; the output layer
+        all zeros when ``output_init="zero"``."""
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 nn.init.xavier_uniform_(module.weight)
                 nn.init.zeros_(module.bias)
             elif isinstance(module, nn.BatchNorm1d):
                 module.reset_parameters()
+        if self.output_init == "zero":
+            nn.init.zeros_(self.head.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from .architecture import resolve_architecture
-from .estimator import IRNetRegressor
+from .estimator import IRNetRegressor, resolve_output_init
 from .network import DeepRegressionNetwork
 
 FORMAT_NAME = "sklearn-irnet"
@@ -151,11 +151,13 @@ def load_model(path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetReg
     if isinstance(params["architecture"], list):
         params["architecture"] = tuple(tuple(stack) for stack in params["architecture"])
     params["device"] = device
+    params.setdefault("output_init", "glorot")  # files written before the option existed
     model = IRNetRegressor(**params)
     stacks, _ = resolve_architecture("-".join(fitted["stacks"]))
     module = DeepRegressionNetwork(
         fitted["n_features_in_"], stacks, fitted["n_outputs"], activation=params["activation"],
         dropout=params["dropout"], batch_norm=params["batch_norm"],
+        output_init=resolve_output_init(params["output_init"], stacks),
     )
     state = {k.removeprefix("module."): v for k, v in tensors.items() if k.startswith("module.")}
     try:

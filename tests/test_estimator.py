@@ -416,3 +416,24 @@ def test_every_submodule_is_in_train_mode_for_training_and_eval_mode_for_validat
     model.set_params(warm_start=True, max_iter=1).fit(X, y)
     (recorder,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, _ModeRecorder)]
     assert all(flags == {training} for training, flags in recorder.modes_)
+
+
+def test_output_init_zero_makes_the_untrained_network_predict_the_mean(regression_data):
+    X, y = regression_data
+    barely_trained = {"architecture": "irnet17", "max_iter": 1, "learning_rate_init": 1e-9,
+                      "early_stopping": False, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        zero = IRNetRegressor(**barely_trained).fit(X, y)
+        glorot = IRNetRegressor(**barely_trained, output_init="glorot").fit(X, y)
+    assert zero.output_init == "auto"  # the default: "zero" for a network with shortcuts
+    np.testing.assert_allclose(zero.predict(X), y.mean(), atol=1e-3 * y.std())
+    assert np.abs(glorot.predict(X) - y.mean()).mean() > y.std()
+    assert PAPER_RECIPE["output_init"] == "glorot"
+    # "auto" keeps the authors' Glorot output layer for a plain network
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = IRNetRegressor(**{**barely_trained, "architecture": "plain17"}).fit(X, y)
+    # (one epoch at learning rate 1e-9 moves a weight by about 1e-8)
+    assert plain.net_.module_.head.weight.abs().max() > 1e-3
+    assert zero.net_.module_.head.weight.abs().max() < 1e-6

@@ -81,6 +81,27 @@ def test_initialisation_glorot_zero_bias_and_batchnorm_eps():
     assert net.body[0].layer.norm.eps == pytest.approx(1e-3)
 
 
+def test_output_init_zero_starts_at_zero_and_glorot_starts_far_off():
+    torch.manual_seed(0)
+    x = torch.randn(512, 145)
+    glorot = DeepRegressionNetwork(145, PRESETS["irnet17"]).train()
+    zero = DeepRegressionNetwork(145, PRESETS["irnet17"], output_init="zero").train()
+    assert torch.count_nonzero(zero.head.weight) == 0
+    assert torch.count_nonzero(zero.head.bias) == 0
+    # the hidden layers keep the authors' Glorot initialisation
+    assert torch.count_nonzero(zero.body[0].layer.linear.weight) > 0
+    with torch.no_grad():
+        assert torch.count_nonzero(zero(x)) == 0
+        # individual shortcuts sum non-negative activations: a Glorot head starts far off
+        # (measured mean -17, std 5.9 for this seed)
+        assert glorot(x).mean().abs() > 3
+    # the gradient still reaches the output layer, so training moves it off zero
+    zero(x).sum().backward()
+    assert zero.head.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="output_init must be 'glorot' or 'zero'"):
+        DeepRegressionNetwork(5, [StackSpec(8, 1)], output_init="normal")
+
+
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="Unknown activation 'swish'"):
         make_activation("swish")

@@ -98,3 +98,24 @@ def test_metadata_is_plain_json_and_names_versions(fitted, tmp_path):
     assert metadata["package_version"] and metadata["torch_version"]
     assert json.loads(metadata["params"])["architecture"] == [[16, 2]]
     assert not any("pickle" in key for key in metadata)
+
+
+def test_output_init_is_kept_and_older_files_mean_glorot(fitted, tmp_path):
+    from sklearn_irnet.persistence import _digest
+
+    model, frame = fitted
+    assert load_model(save_model(model, tmp_path / "a.safetensors")).output_init == "auto"
+    glorot = load_model(save_model(model.set_params(output_init="glorot"),
+                                   tmp_path / "b.safetensors"))
+    assert glorot.output_init == "glorot"
+    # a file written before output_init existed: no such parameter, a valid digest
+    path, tensors, metadata = _saved_contents(model, tmp_path)
+    params = json.loads(metadata["params"])
+    del params["output_init"]
+    metadata["params"] = json.dumps(params)
+    metadata.pop("sha256")
+    metadata["sha256"] = _digest(tensors, metadata)
+    save_file(tensors, str(path), metadata=metadata)
+    old = load_model(path)
+    assert old.output_init == "glorot"
+    np.testing.assert_array_equal(old.predict(frame), model.predict(frame))
