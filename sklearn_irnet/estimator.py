@@ -102,7 +102,8 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         zero weights block the gradient to the hidden layers at first. Measured (5-fold
         MAE, 30-40 epochs): IRNet-17 0.136 vs 0.265 eV/atom ("zero" vs "glorot") on the
         2,135 experimental formation enthalpies, 0.368 vs 0.464 eV on Matbench expt_gap,
-        108.5 vs 139.6 MPa on steels; plain-17 0.574 vs 0.390 eV and 156.0 vs 114.8 MPa.
+        108.5 vs 139.6 MPa on steels; plain-17 0.415 vs 0.157 eV/atom, 0.574 vs 0.390 eV
+        and 156.0 vs 114.8 MPa (``benchmarks/compare_output_init.py``).
     loss : {"absolute_error", "squared_error", "huber"}, default="absolute_error"
         Training loss; the paper uses the mean absolute error.
     batch_size : int, default=128
