@@ -186,6 +186,8 @@ def write_report(out: Path) -> str:
     text = report(out)
     (out / "summary.md").write_text(text + "\n")
     rows = load_results(out)
+    if not rows:
+        return text
     largest = max(r["train_size"] for r in rows)
     curves = {r["model"]: [{"train": r["train_loss_curve"], "valid": r["validation_loss_curve"]}]
               for r in rows if r["train_size"] == largest and "validation_loss_curve" in r}

@@ -34,3 +34,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real datasets folder {SHARED_DATA} is absent (only on development machines)")
     return SHARED_DATA
+
+
+def fitted_callback(model, callback_type):
+    """The instance of ``callback_type`` inside a fitted IRNetRegressor's net.
+
+    ``fit`` trains with copies of the user's callbacks, so what they recorded lives there.
+    """
+    (callback,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, callback_type)]
+    return callback

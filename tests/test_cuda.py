@@ -12,7 +12,7 @@ from skorch.callbacks import Callback
 from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.persistence import load_model, save_model
 
-from .conftest import FAST_PARAMS
+from .conftest import FAST_PARAMS, fitted_callback
 
 pytestmark = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA device (none on this machine)"
@@ -37,8 +37,7 @@ def test_batches_are_slices_of_one_device_tensor_per_epoch(regression_data):
     X, y = regression_data
     model = IRNetRegressor(**{**FAST_PARAMS, "device": "cuda", "max_iter": 3},
                            callbacks=[BatchStorageRecorder()]).fit(X, y)
-    # fit trains with copies of the callbacks: read the one inside the fitted net
-    (recorder,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, BatchStorageRecorder)]
+    recorder = fitted_callback(model, BatchStorageRecorder)
     assert next(model.net_.module_.parameters()).is_cuda
     assert {device for _, device, _ in recorder.batches_} == {"cuda"}
     for epoch in (1, 2, 3):

@@ -12,7 +12,7 @@ from sklearn_irnet import PAPER_RECIPE, IRNetRegressor
 from sklearn_irnet._training import BatchIterator, EpochShuffler, TensorDataset
 from sklearn_irnet.estimator import _draw_seed
 
-from .conftest import FAST_PARAMS
+from .conftest import FAST_PARAMS, fitted_callback
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -407,14 +407,14 @@ def test_every_submodule_is_in_train_mode_for_training_and_eval_mode_for_validat
     X, y = regression_data
     model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "max_iter": 3,
                               "dropout": 0.1}, callbacks=[_ModeRecorder()]).fit(X, y)
-    (recorder,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, _ModeRecorder)]
+    recorder = fitted_callback(model, _ModeRecorder)
     assert {training for training, _ in recorder.modes_} == {True, False}
     for training, flags in recorder.modes_:
         assert flags == {training}
     # a warm start after predict (which puts the module in eval mode) trains in train mode
     model.predict(X)
     model.set_params(warm_start=True, max_iter=1).fit(X, y)
-    (recorder,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, _ModeRecorder)]
+    recorder = fitted_callback(model, _ModeRecorder)
     assert all(flags == {training} for training, flags in recorder.modes_)
 
 
