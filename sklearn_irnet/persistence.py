@@ -31,7 +31,7 @@ from .network import DeepRegressionNetwork
 FORMAT_NAME = "sklearn-irnet"
 FORMAT_VERSION = 1
 
-_FITTED_LISTS = ("loss_curve_", "validation_loss_curve_", "validation_scores_")
+_FITTED_LISTS = ("loss_curve_", "validation_loss_curve_", "validation_scores_", "lr_curve_")
 _FITTED_SCALARS = ("n_iter_", "best_validation_score_", "best_loss_", "architecture_",
                    "n_parameters_", "n_features_in_")
 _SCALING = ("input_mean_", "input_scale_", "input_min_", "input_max_", "target_mean_",
@@ -71,6 +71,8 @@ def save_model(model: IRNetRegressor, path: str | os.PathLike[str]) -> Path:
         tensors[f"scaling.{name}"] = torch.from_numpy(np.asarray(getattr(model, name), float))
     params = model.get_params()
     params["callbacks"] = None
+    if params["checkpoint_dir"] is not None:
+        params["checkpoint_dir"] = os.fspath(params["checkpoint_dir"])
     if not isinstance(params["architecture"], str):
         params["architecture"] = [[s.width, s.n_layers] if hasattr(s, "width") else list(s)
                                   for s in params["architecture"]]
@@ -151,7 +153,13 @@ def load_model(path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetReg
     if isinstance(params["architecture"], list):
         params["architecture"] = tuple(tuple(stack) for stack in params["architecture"])
     params["device"] = device
-    params.setdefault("output_init", "glorot")  # files written before the option existed
+    # files written before these options existed were trained with the old behaviour
+    params.setdefault("output_init", "glorot")
+    params.setdefault("solver", "adam")
+    params.setdefault("learning_rate", "constant")
+    params.setdefault("warmup_fraction", None)
+    params.setdefault("checkpoint_dir", None)
+    fitted.setdefault("lr_curve_", [params["learning_rate_init"]] * len(fitted["loss_curve_"]))
     model = IRNetRegressor(**params)
     stacks, _ = resolve_architecture("-".join(fitted["stacks"]))
     module = DeepRegressionNetwork(

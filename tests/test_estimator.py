@@ -139,7 +139,15 @@ def test_no_early_stopping_trains_on_all_rows_and_keeps_curves(regression_data):
 def test_convergence_warning_when_max_iter_reached(regression_data):
     X, y = regression_data
     with pytest.warns(Warning, match="max_iter=2 epochs"):
-        IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2}).fit(X, y)
+        IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2, "learning_rate": "constant"}).fit(X, y)
+
+
+def test_scheduled_fit_ending_at_max_iter_does_not_warn(regression_data):
+    # a schedule spans max_iter epochs: reaching the end is the plan, not a failure
+    X, y = regression_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2, "learning_rate": "cosine"}).fit(X, y)
 
 
 def test_warm_start_continues_training(regression_data):
@@ -214,7 +222,10 @@ def test_paper_recipe_settings(regression_data):
     np.testing.assert_array_equal(model.target_scale_, np.ones(1))
     assert isinstance(model.net_.criterion_, torch.nn.L1Loss)
     optimizer = model.net_.optimizer_
-    assert isinstance(optimizer, torch.optim.Adam) and optimizer.param_groups[0]["lr"] == 1e-4
+    assert type(optimizer) is torch.optim.Adam and optimizer.param_groups[0]["lr"] == 1e-4
+    assert model.lr_curve_ == [1e-4, 1e-4]  # constant rate, no schedule
+    assert model.clip_inputs is False and model.solver == "adam"
+    assert "lr_schedule" not in dict(model.net_.callbacks_)
 
 
 def test_standardisation_handles_offset_and_scale(regression_data):

@@ -1,0 +1,116 @@
+"""Learning-rate schedules, solvers and resumable training from a checkpoint."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from sklearn_irnet import IRNetRegressor
+from sklearn_irnet._checkpoint import CHECKPOINT_NAME
+from sklearn_irnet._schedule import fused_step_available
+
+from .conftest import FAST_PARAMS
+
+SCHEDULED = {**FAST_PARAMS, "max_iter": 8, "learning_rate": "cosine",
+             "early_stopping": True, "n_iter_no_change": 3, "tol": 0.0}
+
+
+class StopAfter(Callback):
+    """Raise KeyboardInterrupt after a number of epochs, as a killed process would stop."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) >= self.epochs:
+            raise KeyboardInterrupt
+
+
+def test_cosine_schedule_warms_up_then_decays(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**SCHEDULED, "early_stopping": False, "max_iter": 10,
+                              "warmup_fraction": 0.2}).fit(X, y)
+    lrs = np.array(model.lr_curve_)
+    peak = int(np.argmax(lrs))
+    assert lrs[0] < 0.6 * lrs.max() and lrs.max() <= FAST_PARAMS["learning_rate_init"]
+    assert 1 <= peak <= 3  # end of the 20% warm-up
+    assert np.all(np.diff(lrs[peak:]) < 0) and lrs[-1] < 1e-3 * lrs.max()
+
+
+def test_onecycle_cycles_adam_momentum(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**SCHEDULED, "learning_rate": "onecycle"}).fit(X, y)
+    beta1 = model.net_.optimizer_.param_groups[0]["betas"][0]
+    assert 0.85 <= beta1 <= 0.95 and beta1 != 0.9
+
+
+@pytest.mark.parametrize("solver, optimizer", [("adam", torch.optim.Adam),
+                                               ("adamw", torch.optim.AdamW)])
+def test_solver_and_decoupled_weight_decay(regression_data, solver, optimizer):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "solver": solver, "alpha": 0.1}).fit(X, y)
+    group = model.net_.optimizer_.param_groups[0]
+    assert type(model.net_.optimizer_) is optimizer and group["weight_decay"] == 0.1
+    assert group["fused"] is (True if fused_step_available("cpu") else None)
+
+
+def test_warm_start_can_change_solver(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "solver": "adam", "max_iter": 2}).fit(X, y)
+    model.set_params(warm_start=True, solver="adamw").fit(X, y)
+    assert type(model.net_.optimizer_) is torch.optim.AdamW and model.n_iter_ == 4
+
+
+def test_interrupted_fit_resumes_to_the_same_model(regression_data, tmp_path):
+    X, y = regression_data
+    reference = IRNetRegressor(**{**SCHEDULED, "n_iter_no_change": 20}).fit(X, y)
+    params = {**SCHEDULED, "n_iter_no_change": 20, "checkpoint_dir": str(tmp_path)}
+    with pytest.warns(UserWarning, match="interrupted after 3 of max_iter=8"):
+        IRNetRegressor(**params, callbacks=[StopAfter(3)]).fit(X, y)
+    assert (tmp_path / CHECKPOINT_NAME).is_file()
+    resumed = IRNetRegressor(**params).fit(X, y)  # a new process would do the same
+    assert resumed.n_iter_ == reference.n_iter_ == 8
+    np.testing.assert_allclose(resumed.loss_curve_, reference.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(resumed.lr_curve_, reference.lr_curve_, rtol=1e-12)
+    np.testing.assert_allclose(resumed.predict(X), reference.predict(X), rtol=1e-5, atol=1e-6)
+    # a finished checkpoint is not trained again
+    again = IRNetRegressor(**params).fit(X, y)
+    assert again.n_iter_ == 8
+    np.testing.assert_array_equal(again.predict(X), resumed.predict(X))
+
+
+def test_resumed_early_stopping_keeps_its_state(regression_data, tmp_path):
+    X, y = regression_data
+    rng = np.random.RandomState(0)
+    noise = rng.normal(size=len(y))  # unlearnable target: validation loss soon stalls
+    params = {**SCHEDULED, "max_iter": 40, "learning_rate_init": 0.05}
+    reference = IRNetRegressor(**params).fit(X, noise)
+    assert reference.n_iter_ < 40  # early stopping ended it
+    with_checkpoint = {**params, "checkpoint_dir": str(tmp_path)}
+    with pytest.warns(UserWarning, match="interrupted"):
+        IRNetRegressor(**with_checkpoint, callbacks=[StopAfter(2)]).fit(X, noise)
+    resumed = IRNetRegressor(**with_checkpoint).fit(X, noise)
+    assert resumed.n_iter_ == reference.n_iter_
+    assert resumed.best_validation_score_ == pytest.approx(reference.best_validation_score_)
+    np.testing.assert_allclose(resumed.predict(X), reference.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_checkpoint_of_other_settings_is_refused(regression_data, tmp_path):
+    X, y = regression_data
+    IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path)}).fit(X, y)
+    changed = IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path),
+                                "learning_rate_init": 0.5})
+    with pytest.raises(ValueError, match="another fit"):
+        changed.fit(X, y)
+    with pytest.raises(ValueError, match="another fit"):
+        IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path)}).fit(X, y + 1)
+    # where or how verbosely it runs does not matter
+    IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path), "verbose": 0,
+                      "n_threads": 1}).fit(X, y)
+
+
+def test_damaged_checkpoint_gets_a_clear_error(regression_data, tmp_path):
+    X, y = regression_data
+    (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not a readable training checkpoint"):
+        IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path)}).fit(X, y)
