@@ -29,25 +29,43 @@ BEST_NAME = "best_weights.pt"
 _FORMAT = 1
 
 
-def fingerprint(params: dict[str, Any], X: np.ndarray, y: np.ndarray) -> str:
-    """A digest of the training settings and data that a checkpoint belongs to.
+def data_digest(X: np.ndarray, y: np.ndarray) -> str:
+    """A digest of the training data that a checkpoint belongs to.
 
     Examples
     --------
     >>> import numpy as np
     >>> X, y = np.zeros((3, 2)), np.zeros(3)
-    >>> fingerprint({"max_iter": 5}, X, y) == fingerprint({"max_iter": 5}, X, y)
+    >>> data_digest(X, y) == data_digest(X.copy(), y.copy())
     True
-    >>> fingerprint({"max_iter": 5}, X, y) == fingerprint({"max_iter": 6}, X, y)
+    >>> data_digest(X, y) == data_digest(X, y + 1)
     False
     """
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(json.dumps(params, sort_keys=True, default=repr).encode())
     for array in (X, y):
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype}{array.shape}".encode())
         digest.update(array.view(np.uint8).reshape(-1).data)
     return digest.hexdigest()
+
+
+def changed_settings(
+    saved: dict[str, Any], current: dict[str, Any], defaults: dict[str, Any]
+) -> list[str]:
+    """Names of the parameters whose values differ between a checkpoint and this fit.
+
+    A parameter the checkpoint does not know (added in a later release) counts as its
+    default value, so that upgrading the package does not orphan a running checkpoint.
+
+    Examples
+    --------
+    >>> changed_settings({"a": 1}, {"a": 1, "b": 0}, {"a": 1, "b": 0})
+    []
+    >>> changed_settings({"a": 1}, {"a": 2, "b": 5}, {"a": 1, "b": 0})
+    ['a', 'b']
+    """
+    return sorted(name for name, value in current.items()
+                  if saved.get(name, defaults.get(name)) != value)
 
 
 class ResumableEarlyStopping(EarlyStopping):
@@ -93,7 +111,8 @@ class EpochCheckpoint(Callback):
     ----------
     directory : str or path-like
     fit_state : dict
-        Plain data identifying the fit (fingerprint, seed, schedule start), stored as is.
+        Plain data identifying the fit (parameters, data digest, seed, schedule start),
+        stored as is.
     """
 
     def __init__(self, directory: str | os.PathLike[str], fit_state: dict[str, Any]) -> None:

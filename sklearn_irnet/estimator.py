@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import warnings
@@ -21,23 +22,21 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 from skorch.callbacks import ProgressBar
 from skorch.helper import predefined_split
 
+from . import persistence
 from ._checkpoint import (
     BestWeightsFile,
     EpochCheckpoint,
     ResumableEarlyStopping,
     best_weights,
-    fingerprint,
+    changed_settings,
+    data_digest,
     read_checkpoint,
 )
 from ._schedule import SCHEDULES, SOLVERS, BatchSchedule, fused_step_available, schedule_settings
 from ._training import BatchIterator, EpochShuffler, TabularNet, TensorDataset, TrainingDiverged
-from .architecture import (
-    RESIDUAL_KINDS,
-    StackSpec,
-    architecture_to_string,
-    resolve_architecture,
-)
-from .network import ACTIVATIONS, DeepRegressionNetwork, count_parameters
+from .architecture import RESIDUAL_KINDS, architecture_to_string
+from .network import ACTIVATIONS, count_parameters
+from .network_config import NetworkConfig
 
 LOSSES: dict[str, type[torch.nn.Module]] = {
     "absolute_error": torch.nn.L1Loss,
@@ -72,7 +71,13 @@ can afford.
 
 _PREDICT_CHUNK = 8192
 
+#: parameters that say where or how verbosely to run, not what to train: a checkpoint
+#: written under other values of these is resumed
+_RUN_ONLY_PARAMS = ("verbose", "n_threads", "device", "checkpoint_dir", "callbacks",
+                    "warm_start")
 
+
+@persistence.register_model_class
 class IRNetRegressor(RegressorMixin, BaseEstimator):
     """Deep fully connected regression network with individual residual learning (IRNet).
 
@@ -397,8 +402,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         n_samples, n_outputs = y.shape
         device = _resolve_device(self.device)
         _autocast(device, self.autocast)  # fails early on float16 without CUDA
-        config = self._training_config(n_outputs)
-        if continuing and config != self._network_config:
+        config = NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
+                                           n_outputs=n_outputs)
+        if continuing and self._warm_start_key(config) != self._fitted_key:
             raise ValueError(
                 "warm_start=True continues training the fitted network, but the "
                 "architecture, number of outputs, activation, dropout, batch_norm, loss or "
@@ -407,10 +413,12 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             )
         if not continuing:
             self._fit_scaling(X, y)
-        checkpoint, fit_digest = None, None
-        if self.checkpoint_dir is not None and not continuing:
-            fit_digest = fingerprint(self._checkpoint_params(), X, y)
-            checkpoint = self._matching_checkpoint(fit_digest)
+        checkpoint, fit_identity = None, {}
+        if self.checkpoint_dir is not None:
+            fit_identity = {"params": json.dumps(self._checkpoint_params()),
+                            "data": data_digest(X, y)}
+            if not continuing:
+                checkpoint = self._matching_checkpoint(fit_identity)
         seed = checkpoint["seed"] if checkpoint is not None else _draw_seed(self.random_state)
         X_scaled = self._scale_inputs(X)
         y_scaled = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
@@ -423,16 +431,14 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             valid_set = None
             if valid_idx is not None:
                 valid_set = _to_dataset(X_scaled, y_scaled, valid_idx, device)
-            net = self.net_ if continuing else self._make_net(
-                self._build_network(X.shape[1], config), device
-            )
+            net = self.net_ if continuing else self._make_net(config.build(), device)
             start = len(net.history)
             if checkpoint is not None:
                 start = self._restore_checkpoint(net, checkpoint)
             self._configure_fit(net, seed, train_set, valid_set, start)
             if self.checkpoint_dir is not None:
                 self._install_checkpointing(net, {"seed": seed, "start_epoch": start,
-                                                  "fingerprint": fit_digest or ""})
+                                                  **fit_identity})
             diverged = self._train(net, train_set, start)
         stopper = dict(net.callbacks_)["early_stopping"]
         self._report_outcome(net, stopper, len(net.history) - start, diverged)
@@ -440,11 +446,12 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         stopper.resume_ = None
 
         self.net_ = net
-        self._network_config = config
+        self.network_config_ = config
+        self._fitted_key = self._warm_start_key(config)
         self._y_is_1d = y_is_1d
         self._device = device
         self._record_history(net, stopper, start)
-        self.architecture_ = architecture_to_string(config["stacks"], n_outputs)
+        self.architecture_ = architecture_to_string(config.stacks, n_outputs)
         self.n_parameters_ = count_parameters(net.module_)
         return self
 
@@ -474,40 +481,15 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             )
         return X, y, y_is_1d
 
-    def _training_config(self, n_outputs: int) -> dict[str, Any]:
-        """The settings a warm start must keep: the network and what it is trained on."""
-        stacks, string_outputs = resolve_architecture(self.architecture, self.residual)
-        if string_outputs is not None and string_outputs != n_outputs:
-            raise ValueError(
-                f"architecture {self.architecture!r} ends in an output layer of width "
-                f"{string_outputs}, but y has {n_outputs} target column(s)."
-            )
-        return {
-            "stacks": stacks,
-            "n_outputs": n_outputs,
-            "activation": self.activation,
-            "dropout": self.dropout,
-            "batch_norm": self.batch_norm,
-            "loss": self.loss,
-            "standardize": (self.standardize_inputs, self.standardize_target),
-        }
+    def _warm_start_key(self, config: NetworkConfig) -> tuple[Any, ...]:
+        """What a warm start must keep: the network and the loss and scaling it trains on."""
+        return (config, self.loss, self.standardize_inputs, self.standardize_target)
 
     def _fit_scaling(self, X: np.ndarray, y: np.ndarray) -> None:
         self.input_mean_, self.input_scale_ = _standardization(X, self.standardize_inputs)
         self.input_min_, self.input_max_ = X.min(axis=0), X.max(axis=0)
         self.target_mean_, self.target_scale_ = _standardization(y, self.standardize_target)
         self.constant_target_ = np.ptp(y, axis=0) == 0
-
-    def _build_network(self, n_features: int, config: dict[str, Any]) -> DeepRegressionNetwork:
-        return DeepRegressionNetwork(
-            n_features,
-            config["stacks"],
-            config["n_outputs"],
-            activation=self.activation,
-            dropout=self.dropout,
-            batch_norm=self.batch_norm,
-            output_init=resolve_output_init(self.output_init, config["stacks"]),
-        )
 
     def _train(self, net: TabularNet, train_set: TensorDataset, start: int
                ) -> TrainingDiverged | None:
@@ -578,24 +560,35 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                  if self.early_stopping else ("best_weights_file", None)]
         _set_fit_callbacks(net, before_stopper=before, after_stopper=after)
 
-    def _checkpoint_params(self) -> dict[str, Any]:
-        """The parameters a checkpoint must match (not those that only say where or how
-        verbosely to run)."""
-        params = self.get_params()
-        for name in ("verbose", "n_threads", "device", "checkpoint_dir", "callbacks",
-                     "warm_start"):
+    def _checkpoint_params(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The parameters a checkpoint must match, as JSON data (not those that only say
+        where or how verbosely to run)."""
+        params = dict(self.get_params() if params is None else params)
+        for name in _RUN_ONLY_PARAMS:
             params.pop(name)
         if not isinstance(params["random_state"], Integral | None):
             params["random_state"] = "RandomState instance"
-        return params
+        return json.loads(json.dumps(params, default=repr))
 
-    def _matching_checkpoint(self, fit_digest: str) -> dict[str, Any] | None:
+    def _matching_checkpoint(self, fit_identity: dict[str, str]) -> dict[str, Any] | None:
         checkpoint = read_checkpoint(self.checkpoint_dir)
-        if checkpoint is not None and checkpoint["fingerprint"] != fit_digest:
+        if checkpoint is None:
+            return None
+        directory = os.fspath(self.checkpoint_dir)
+        defaults = self._checkpoint_params(type(self)().get_params())
+        changed = changed_settings(json.loads(checkpoint["params"]),
+                                   json.loads(fit_identity["params"]), defaults)
+        if changed:
             raise ValueError(
-                f"checkpoint_dir={os.fspath(self.checkpoint_dir)!r} holds a checkpoint of "
-                "another fit (different parameters or data), so this fit cannot resume from "
-                "it. Delete that directory to start afresh, or choose another checkpoint_dir."
+                f"checkpoint_dir={directory!r} holds a checkpoint of another fit: the "
+                f"parameters {changed} differ, so this fit cannot resume from it. Delete that "
+                "directory to start afresh, or choose another checkpoint_dir."
+            )
+        if checkpoint["data"] != fit_identity["data"]:
+            raise ValueError(
+                f"checkpoint_dir={directory!r} holds a checkpoint of another fit: it was "
+                "trained on other data (X or y differ), so this fit cannot resume from it. "
+                "Delete that directory to start afresh, or choose another checkpoint_dir."
             )
         return checkpoint
 
@@ -764,20 +757,92 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             y_pred[:, self.constant_target_] = self.target_mean_[self.constant_target_]
         return y_pred.ravel() if self._y_is_1d else y_pred
 
-    def save(self, path: str | Any) -> Any:
+    def save(self, path: str | os.PathLike[str]) -> Any:
         """Write the fitted model to a safetensors file (no pickle); see
         :func:`sklearn_irnet.persistence.save_model`."""
-        from .persistence import save_model
-
-        return save_model(self, path)
+        return persistence.save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | Any, *, device: str = "cpu") -> IRNetRegressor:
+    def load(cls, path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetRegressor:
         """Read a model written by :meth:`save`; see
         :func:`sklearn_irnet.persistence.load_model`."""
-        from .persistence import load_model
+        return persistence.load_model(path, device=device, expected_class=cls)
 
-        return load_model(path, device=device)
+    # The persistence protocol: what a saved file holds, and how a model is rebuilt from it.
+    _SCALING = ("input_mean_", "input_scale_", "input_min_", "input_max_", "target_mean_",
+                "target_scale_")
+    _FITTED = ("n_iter_", "best_validation_score_", "best_loss_", "architecture_",
+               "n_parameters_", "n_features_in_", "loss_curve_", "validation_loss_curve_",
+               "validation_scores_", "lr_curve_")
+
+    def fitted_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """The fitted model as tensors and JSON-ready attributes (used by ``save``).
+
+        Returns
+        -------
+        tensors : dict of str to Tensor
+            Network weights (``"module.<name>"``, on the CPU) and the input and target
+            scaling (``"scaling.<attribute>"``).
+        attributes : dict
+            The network configuration (``"network"``, see
+            :meth:`NetworkConfig.to_dict <sklearn_irnet.network_config.NetworkConfig.to_dict>`)
+            and the other fitted attributes, as plain JSON data.
+        """
+        check_is_fitted(self, "net_")
+        tensors = {f"module.{k}": v.detach().cpu().contiguous()
+                   for k, v in self.net_.module_.state_dict().items()}
+        for name in self._SCALING:
+            tensors[f"scaling.{name}"] = torch.from_numpy(np.asarray(getattr(self, name), float))
+        attributes: dict[str, Any] = {name: getattr(self, name) for name in self._FITTED}
+        attributes["network"] = self.network_config_.to_dict()
+        attributes["y_is_1d"] = bool(self._y_is_1d)
+        attributes["constant_target_"] = [bool(v) for v in self.constant_target_]
+        if hasattr(self, "feature_names_in_"):
+            attributes["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
+        return tensors, attributes
+
+    @classmethod
+    def from_fitted_state(
+        cls,
+        params: dict[str, Any],
+        tensors: dict[str, torch.Tensor],
+        attributes: dict[str, Any],
+        *,
+        device: str = "cpu",
+    ) -> IRNetRegressor:
+        """Rebuild a fitted model from ``get_params()`` and :meth:`fitted_state` (used by
+        ``load``).
+
+        Raises
+        ------
+        ValueError
+            If the weights do not fit the stored network configuration.
+        """
+        model = cls(**{**params, "device": device})
+        config = NetworkConfig.from_dict(attributes["network"])
+        module = config.build()
+        state = {k.removeprefix("module."): v for k, v in tensors.items()
+                 if k.startswith("module.")}
+        try:
+            module.load_state_dict(state, strict=True)
+        except RuntimeError as error:
+            raise ValueError(
+                f"the stored weights do not fit the stored network "
+                f"{attributes.get('architecture_')!r}: {str(error).splitlines()[0]}"
+            ) from None
+        model.net_ = model._make_net(module, device)
+        for name in cls._SCALING:
+            setattr(model, name, tensors[f"scaling.{name}"].numpy())
+        for name in cls._FITTED:
+            setattr(model, name, attributes[name])
+        if "feature_names_in_" in attributes:
+            model.feature_names_in_ = np.asarray(attributes["feature_names_in_"], dtype=object)
+        model.constant_target_ = np.asarray(attributes["constant_target_"], dtype=bool)
+        model.network_config_ = config
+        model._fitted_key = model._warm_start_key(config)
+        model._y_is_1d = attributes["y_is_1d"]
+        model._device = device
+        return model
 
     def _scale_inputs(self, X: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
@@ -935,22 +1000,6 @@ def _autocast(device: str, dtype_name: str | None) -> Any:
     if dtype_name == "float16" and not device.startswith("cuda"):
         raise ValueError("autocast='float16' needs a CUDA device; use 'bfloat16' on CPU.")
     return torch.autocast(torch.device(device).type, dtype=getattr(torch, dtype_name))
-
-
-def resolve_output_init(output_init: str, stacks: Sequence[StackSpec]) -> str:
-    """The output-layer initialisation that ``output_init`` means for these stacks.
-
-    Examples
-    --------
-    >>> from sklearn_irnet.architecture import PRESETS
-    >>> resolve_output_init("auto", PRESETS["irnet17"]), resolve_output_init("auto",
-    ...     PRESETS["plain17"])
-    ('zero', 'glorot')
-    """
-    if output_init != "auto":
-        return output_init
-    has_shortcuts = any(spec.residual != "none" for spec in stacks)
-    return "zero" if has_shortcuts else "glorot"
 
 
 @contextmanager

@@ -17,28 +17,32 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
-from sklearn.utils.validation import check_is_fitted
 
-from . import __version__
+from ._version import __version__
 from .architecture import resolve_architecture
-from .estimator import IRNetRegressor, resolve_output_init
-from .network import DeepRegressionNetwork
+from .network_config import resolve_output_init
 
 FORMAT_NAME = "sklearn-irnet"
 FORMAT_VERSION = 1
 
-_FITTED_LISTS = ("loss_curve_", "validation_loss_curve_", "validation_scores_", "lr_curve_")
-_FITTED_SCALARS = ("n_iter_", "best_validation_score_", "best_loss_", "architecture_",
-                   "n_parameters_", "n_features_in_")
-_SCALING = ("input_mean_", "input_scale_", "input_min_", "input_max_", "target_mean_",
-            "target_scale_")
+_MODEL_CLASSES: dict[str, type] = {}
 
 
-def save_model(model: IRNetRegressor, path: str | os.PathLike[str]) -> Path:
+def register_model_class(cls: type) -> type:
+    """Make ``cls`` loadable by :func:`load_model` (a class decorator).
+
+    A registered class provides ``get_params()``, ``fitted_state()`` returning
+    ``(tensors, attributes)`` and a classmethod ``from_fitted_state(params, tensors,
+    attributes, device=...)``; the file records the class by name.
+    """
+    _MODEL_CLASSES[cls.__name__] = cls
+    return cls
+
+
+def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
     """Write a fitted :class:`~sklearn_irnet.IRNetRegressor` to a safetensors file.
 
     Parameters
@@ -64,35 +68,15 @@ def save_model(model: IRNetRegressor, path: str | os.PathLike[str]) -> Path:
     >>> np.array_equal(load_model(save_model(model, path)).predict(X), model.predict(X))
     True
     """
-    check_is_fitted(model, "net_")
-    tensors = {f"module.{k}": v.detach().cpu().contiguous()
-               for k, v in model.net_.module_.state_dict().items()}
-    for name in _SCALING:
-        tensors[f"scaling.{name}"] = torch.from_numpy(np.asarray(getattr(model, name), float))
-    params = model.get_params()
-    params["callbacks"] = None
-    if params["checkpoint_dir"] is not None:
-        params["checkpoint_dir"] = os.fspath(params["checkpoint_dir"])
-    if not isinstance(params["architecture"], str):
-        params["architecture"] = [[s.width, s.n_layers] if hasattr(s, "width") else list(s)
-                                  for s in params["architecture"]]
-    if not isinstance(params["random_state"], int | None):
-        params["random_state"] = None
-    fitted: dict[str, Any] = {name: getattr(model, name) for name in _FITTED_SCALARS}
-    fitted.update({name: getattr(model, name) for name in _FITTED_LISTS})
-    fitted["y_is_1d"] = bool(model._y_is_1d)
-    fitted["constant_target_"] = [bool(v) for v in model.constant_target_]
-    fitted["n_outputs"] = int(model._network_config["n_outputs"])
-    fitted["stacks"] = [s.to_string() for s in model._network_config["stacks"]]
-    if hasattr(model, "feature_names_in_"):
-        fitted["feature_names_in_"] = [str(n) for n in model.feature_names_in_]
+    tensors, attributes = model.fitted_state()
     metadata = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),
         "package_version": __version__,
         "torch_version": torch.__version__,
-        "params": json.dumps(params),
-        "fitted": json.dumps(fitted),
+        "estimator": type(model).__name__,
+        "params": json.dumps(_json_params(model.get_params())),
+        "fitted": json.dumps(attributes),
     }
     metadata["sha256"] = _digest(tensors, metadata)
     path = Path(path)
@@ -100,7 +84,9 @@ def save_model(model: IRNetRegressor, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def load_model(path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetRegressor:
+def load_model(
+    path: str | os.PathLike[str], *, device: str = "cpu", expected_class: type | None = None
+) -> Any:
     """Load a model written by :func:`save_model`.
 
     Parameters
@@ -109,12 +95,14 @@ def load_model(path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetReg
         The safetensors file.
     device : str, default="cpu"
         Where to put the network (a model trained on a GPU loads on a CPU-only machine).
+    expected_class : type or None, default=None
+        Refuse a file that holds another kind of model.
 
     Returns
     -------
     IRNetRegressor
         A fitted model that predicts exactly like the saved one. Its optimiser state is
-        not stored: ``warm_start`` training from it starts a fresh Adam state.
+        not stored: ``warm_start`` training from it starts a fresh optimiser state.
 
     Raises
     ------
@@ -123,6 +111,26 @@ def load_model(path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetReg
         was written by an incompatible format version.
     """
     path = Path(path)
+    tensors, metadata = _read_verified(path)
+    name = metadata.get("estimator", "IRNetRegressor")  # files before the field
+    if name not in _MODEL_CLASSES:
+        raise ValueError(f"{path} holds a {name}, which this sklearn-irnet {__version__} "
+                         "does not know.")
+    if expected_class is not None and _MODEL_CLASSES[name] is not expected_class:
+        raise ValueError(f"{path} holds a {name}, not a {expected_class.__name__}.")
+    params = json.loads(metadata["params"])
+    fitted = json.loads(metadata["fitted"])
+    if isinstance(params["architecture"], list):
+        params["architecture"] = tuple(tuple(stack) for stack in params["architecture"])
+    _upgrade_old_file(params, fitted)
+    try:
+        return _MODEL_CLASSES[name].from_fitted_state(params, tensors, fitted, device=device)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def _read_verified(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and metadata of a file that passes the format and integrity checks."""
     if not path.is_file():
         raise FileNotFoundError(f"No model file at {path}.")
     try:
@@ -148,50 +156,37 @@ def load_model(path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetReg
             f"{path} failed its integrity check: its content does not match the SHA-256 "
             "digest written by save_model (the file was altered or damaged)."
         )
-    params = json.loads(metadata["params"])
-    fitted = json.loads(metadata["fitted"])
-    if isinstance(params["architecture"], list):
-        params["architecture"] = tuple(tuple(stack) for stack in params["architecture"])
-    params["device"] = device
-    # files written before these options existed were trained with the old behaviour
+    return tensors, metadata
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    params = dict(params, callbacks=None)
+    if not isinstance(params["architecture"], str):
+        params["architecture"] = [[s.width, s.n_layers] if hasattr(s, "width") else list(s)
+                                  for s in params["architecture"]]
+    if not isinstance(params["random_state"], int | None):
+        params["random_state"] = None
+    if params.get("checkpoint_dir") is not None:
+        params["checkpoint_dir"] = os.fspath(params["checkpoint_dir"])
+    return params
+
+
+def _upgrade_old_file(params: dict[str, Any], fitted: dict[str, Any]) -> None:
+    """Fill in what files of earlier releases lack, with the behaviour they were made with."""
     params.setdefault("output_init", "glorot")
     params.setdefault("solver", "adam")
     params.setdefault("learning_rate", "constant")
     params.setdefault("warmup_fraction", None)
     params.setdefault("checkpoint_dir", None)
     fitted.setdefault("lr_curve_", [params["learning_rate_init"]] * len(fitted["loss_curve_"]))
-    model = IRNetRegressor(**params)
-    stacks, _ = resolve_architecture("-".join(fitted["stacks"]))
-    module = DeepRegressionNetwork(
-        fitted["n_features_in_"], stacks, fitted["n_outputs"], activation=params["activation"],
-        dropout=params["dropout"], batch_norm=params["batch_norm"],
-        output_init=resolve_output_init(params["output_init"], stacks),
-    )
-    state = {k.removeprefix("module."): v for k, v in tensors.items() if k.startswith("module.")}
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise ValueError(
-            f"{path}: the stored weights do not fit the stored architecture "
-            f"{fitted['architecture_']!r}: {str(error).splitlines()[0]}"
-        ) from None
-    model.net_ = model._make_net(module, device)
-    for name in _SCALING:
-        setattr(model, name, tensors[f"scaling.{name}"].numpy())
-    for name in (*_FITTED_SCALARS, *_FITTED_LISTS):
-        setattr(model, name, fitted[name])
-    if "feature_names_in_" in fitted:
-        model.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-    model._y_is_1d = fitted["y_is_1d"]
-    model.constant_target_ = np.asarray(fitted["constant_target_"], dtype=bool)
-    model._device = device
-    model._network_config = {
-        "stacks": stacks, "n_outputs": fitted["n_outputs"], "activation": params["activation"],
-        "dropout": params["dropout"], "batch_norm": params["batch_norm"],
-        "loss": params["loss"],
-        "standardize": (params["standardize_inputs"], params["standardize_target"]),
-    }
-    return model
+    if "network" not in fitted:  # the network was described by the parameters
+        stacks, _ = resolve_architecture("-".join(fitted["stacks"]))
+        fitted["network"] = {
+            "n_features": fitted["n_features_in_"], "stacks": fitted["stacks"],
+            "n_outputs": fitted["n_outputs"], "activation": params["activation"],
+            "dropout": params["dropout"], "batch_norm": params["batch_norm"],
+            "output_init": resolve_output_init(params["output_init"], stacks),
+        }
 
 
 def _digest(tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> str:

@@ -1,5 +1,7 @@
 """Learning-rate schedules, solvers and resumable training from a checkpoint."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -100,13 +102,30 @@ def test_checkpoint_of_other_settings_is_refused(regression_data, tmp_path):
     IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path)}).fit(X, y)
     changed = IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path),
                                 "learning_rate_init": 0.5})
-    with pytest.raises(ValueError, match="another fit"):
+    with pytest.raises(ValueError, match=r"parameters \['learning_rate_init'\] differ"):
         changed.fit(X, y)
-    with pytest.raises(ValueError, match="another fit"):
+    with pytest.raises(ValueError, match="trained on other data"):
         IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path)}).fit(X, y + 1)
     # where or how verbosely it runs does not matter
     IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path), "verbose": 0,
                       "n_threads": 1}).fit(X, y)
+
+
+def test_checkpoint_of_an_older_release_without_a_new_parameter_resumes(
+        regression_data, tmp_path):
+    # a parameter added after the checkpoint was written counts as its default value
+    X, y = regression_data
+    params = {**FAST_PARAMS, "max_iter": 4, "checkpoint_dir": str(tmp_path)}
+    with pytest.warns(UserWarning, match="interrupted"):
+        IRNetRegressor(**params, callbacks=[StopAfter(2)]).fit(X, y)
+    state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)
+    saved = json.loads(state["params"])
+    del saved["warmup_fraction"]  # as if written before warmup_fraction existed
+    state["params"] = json.dumps(saved)
+    torch.save(state, tmp_path / CHECKPOINT_NAME)
+    assert IRNetRegressor(**params).fit(X, y).n_iter_ == 4
+    with pytest.raises(ValueError, match=r"\['warmup_fraction'\] differ"):
+        IRNetRegressor(**params, warmup_fraction=0.5).fit(X, y)
 
 
 def test_damaged_checkpoint_gets_a_clear_error(regression_data, tmp_path):
