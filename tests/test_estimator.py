@@ -119,6 +119,24 @@ def test_early_stopping_restores_best_epoch(regression_data):
     assert mae_scaled == pytest.approx(curve[best_epoch], rel=1e-4)
 
 
+def test_best_validation_score_is_that_of_the_kept_epoch_with_tol(regression_data):
+    # with tol > 0 the kept epoch is the last one that improved by more than tol, which
+    # need not be the epoch with the lowest validation loss
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "max_iter": 30,
+                              "learning_rate": "constant", "tol": 0.05,
+                              "n_iter_no_change": 30}).fit(X, y)
+    curve = np.array(model.validation_loss_curve_)
+    stopper = model.net_.callbacks_[[n for n, _ in model.net_.callbacks_].index(
+        "early_stopping")][1]
+    kept = stopper.best_epoch_ - 1
+    assert kept != int(np.argmin(curve))  # the case this test is about
+    assert model.best_validation_score_ == model.validation_scores_[kept]
+    _, valid_idx = model._split(len(X), _draw_seed(0))
+    mae_scaled = np.mean(np.abs(model.predict(X[valid_idx]) - y[valid_idx]))
+    assert mae_scaled / model.target_scale_[0] == pytest.approx(curve[kept], rel=1e-4)
+
+
 def test_early_stopping_stops_on_a_plateau():
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(200, 4)), rng.normal(size=200)  # nothing to learn
