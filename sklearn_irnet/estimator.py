@@ -7,8 +7,7 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -18,7 +17,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 from skorch.helper import predefined_split
 
@@ -31,6 +30,15 @@ from ._checkpoint import (
     changed_settings,
     data_digest,
     read_checkpoint,
+)
+from ._data_checks import check_finite, numeric_target, standardization
+from ._runtime import (
+    autocast_context,
+    draw_seed,
+    explain_out_of_memory,
+    forked_torch_rng,
+    resolve_device,
+    torch_threads,
 )
 from ._schedule import SCHEDULES, SOLVERS, BatchSchedule, fused_step_available, schedule_settings
 from ._training import BatchIterator, EpochShuffler, TabularNet, TensorDataset, TrainingDiverged
@@ -400,8 +408,8 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         continuing = self.warm_start and hasattr(self, "net_")
         X, y, y_is_1d = self._validate_training_data(X, y, reset=not continuing)
         n_samples, n_outputs = y.shape
-        device = _resolve_device(self.device)
-        _autocast(device, self.autocast)  # fails early on float16 without CUDA
+        device = resolve_device(self.device)
+        autocast_context(device, self.autocast)  # fails early on float16 without CUDA
         config = NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
                                            n_outputs=n_outputs)
         if continuing and self._warm_start_key(config) != self._fitted_key:
@@ -419,14 +427,14 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                             "data": data_digest(X, y)}
             if not continuing:
                 checkpoint = self._matching_checkpoint(fit_identity)
-        seed = checkpoint["seed"] if checkpoint is not None else _draw_seed(self.random_state)
+        seed = checkpoint["seed"] if checkpoint is not None else draw_seed(self.random_state)
         X_scaled = self._scale_inputs(X)
         y_scaled = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
         train_idx, valid_idx = self._split(n_samples, seed)
-        out_of_memory = _explain_out_of_memory(
+        out_of_memory = explain_out_of_memory(
             device, self.architecture, self.batch_size, X_scaled.shape, n_outputs
         )
-        with out_of_memory, _torch_threads(self.n_threads), _forked_torch_rng(device, seed):
+        with out_of_memory, torch_threads(self.n_threads), forked_torch_rng(device, seed):
             train_set = _to_dataset(X_scaled, y_scaled, train_idx, device)
             valid_set = None
             if valid_idx is not None:
@@ -470,8 +478,8 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             y_numeric=True,
             ensure_all_finite=False,
         )
-        _check_finite(X, "X", getattr(self, "feature_names_in_", None))
-        y = _numeric_target(y)
+        check_finite(X, "X", getattr(self, "feature_names_in_", None))
+        y = numeric_target(y)
         y_is_1d = y.ndim == 1
         y = y.reshape(len(y), -1)
         if len(y) < 2:
@@ -486,9 +494,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         return (config, self.loss, self.standardize_inputs, self.standardize_target)
 
     def _fit_scaling(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.input_mean_, self.input_scale_ = _standardization(X, self.standardize_inputs)
+        self.input_mean_, self.input_scale_ = standardization(X, self.standardize_inputs)
         self.input_min_, self.input_max_ = X.min(axis=0), X.max(axis=0)
-        self.target_mean_, self.target_scale_ = _standardization(y, self.standardize_target)
+        self.target_mean_, self.target_scale_ = standardization(y, self.standardize_target)
         self.constant_target_ = np.ptp(y, axis=0) == 0
 
     def _train(self, net: TabularNet, train_set: TensorDataset, start: int
@@ -737,14 +745,14 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), ensure_all_finite=False
         )
-        _check_finite(X, "X", getattr(self, "feature_names_in_", None))
+        check_finite(X, "X", getattr(self, "feature_names_in_", None))
         if self.clip_inputs:
             X = np.clip(X, self.input_min_, self.input_max_)
         X_scaled = self._scale_inputs(X)
         module = self.net_.module_
         module.eval()
         chunks = []
-        with _torch_threads(self.n_threads), torch.inference_mode(), _autocast(
+        with torch_threads(self.n_threads), torch.inference_mode(), autocast_context(
             self._device, self.autocast
         ):
             for start in range(0, len(X_scaled), _PREDICT_CHUNK):
@@ -887,64 +895,6 @@ def _set_fit_callbacks(
     net.callbacks_ = kept[:position] + before + [kept[position]] + after + kept[position + 1:]
 
 
-def _check_finite(values: np.ndarray, name: str, feature_names: np.ndarray | None) -> None:
-    """Raise a ValueError that counts NaN/inf values and names their columns."""
-    finite = np.isfinite(values)
-    if finite.all():
-        return
-    n_nan = int(np.isnan(values).sum())
-    n_inf = int(values.size - finite.sum() - n_nan)
-    columns = np.flatnonzero(~finite.all(axis=0))
-    labels = [str(feature_names[c]) if feature_names is not None else f"column {c}"
-              for c in columns[:10]]
-    more = f" and {len(columns) - 10} more" if len(columns) > 10 else ""
-    rows = np.flatnonzero(~finite.all(axis=1))
-    raise ValueError(
-        f"{name} contains {n_nan} NaN and {n_inf} infinite (inf) value(s) in {len(rows)} row(s), "
-        f"in columns {labels}{more}. IRNetRegressor needs finite inputs: impute missing values "
-        "(e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop those rows."
-    )
-
-
-def _numeric_target(y: np.ndarray) -> np.ndarray:
-    if y.dtype.kind in "biuf":
-        return y
-    try:
-        return y.astype(np.float64)
-    except (TypeError, ValueError):
-        example = next((v for v in np.ravel(y) if not _is_number(v)), None)
-        raise ValueError(
-            f"y must be numeric for a regressor, but it holds values such as {example!r} "
-            "(could not convert string to float); convert or encode the target first."
-        ) from None
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _standardization(values: np.ndarray, enabled: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and scales; constant columns get scale 1 (they are only centred).
-
-    Computed on columns divided by their largest magnitude, so that values near the
-    float64 limit do not overflow when squared.
-    """
-    n_columns = values.shape[1]
-    if not enabled:
-        return np.zeros(n_columns), np.ones(n_columns)
-    magnitude = np.abs(values).max(axis=0).astype(np.float64)
-    magnitude[magnitude == 0] = 1.0
-    normalised = values / magnitude
-    mean = normalised.mean(axis=0, dtype=np.float64) * magnitude
-    scale = normalised.std(axis=0, dtype=np.float64) * magnitude
-    scale[~(scale > 1e-12 * np.maximum(np.abs(mean), 1e-300))] = 1.0
-    return mean, scale
-
-
 def _to_dataset(
     X: np.ndarray, y: np.ndarray, rows: np.ndarray, device: str
 ) -> TensorDataset:
@@ -954,83 +904,3 @@ def _to_dataset(
     )
 
 
-def _draw_seed(random_state: Any) -> int:
-    """An int seed from ``random_state``; ``None`` draws fresh OS entropy, not numpy's global
-    generator, so that fitting never moves the global state."""
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**31 - 1))
-    return int(check_random_state(random_state).randint(2**31 - 1))
-
-
-def _resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}."
-        ) from None
-    if parsed.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this machine; "
-            "use device='cpu' or device='auto'."
-        )
-    if parsed.type not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")
-    return str(parsed)
-
-
-@contextmanager
-def _torch_threads(n_threads: int | None) -> Iterator[None]:
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def _autocast(device: str, dtype_name: str | None) -> Any:
-    if dtype_name is None:
-        return nullcontext()
-    if dtype_name == "float16" and not device.startswith("cuda"):
-        raise ValueError("autocast='float16' needs a CUDA device; use 'bfloat16' on CPU.")
-    return torch.autocast(torch.device(device).type, dtype=getattr(torch, dtype_name))
-
-
-@contextmanager
-def _explain_out_of_memory(
-    device: str,
-    architecture: Any,
-    batch_size: int,
-    data_shape: tuple[int, int],
-    n_outputs: int,
-) -> Iterator[None]:
-    """Re-raise an out-of-memory error with its likely causes and remedies."""
-    try:
-        yield
-    except torch.OutOfMemoryError as error:
-        n_rows, n_features = data_shape
-        data_bytes = n_rows * (n_features + n_outputs) * 4  # float32 X and y
-        data_size = (f"{data_bytes / 2**20:.1f} MB" if data_bytes >= 2**20
-                     else f"{data_bytes / 2**10:.1f} KB")
-        raise torch.OutOfMemoryError(
-            f"{device} ran out of memory while training {architecture!r} with "
-            f"batch_size={batch_size} on {n_rows} rows x {n_features} features (the data "
-            f"alone take {data_size} there). Lower batch_size, choose a smaller "
-            "architecture, free the device's memory, or train with device='cpu'. The "
-            f"estimator was left unchanged. Original error: {str(error).splitlines()[0]}"
-        ) from error
-
-
-@contextmanager
-def _forked_torch_rng(device: str, seed: int) -> Iterator[None]:
-    """Seed torch for the block and restore every global generator afterwards."""
-    devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield

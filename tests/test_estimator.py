@@ -9,8 +9,8 @@ import torch
 from skorch.callbacks import Callback
 
 from sklearn_irnet import PAPER_RECIPE, IRNetRegressor
+from sklearn_irnet._runtime import draw_seed as _draw_seed
 from sklearn_irnet._training import BatchIterator, EpochShuffler, TensorDataset
-from sklearn_irnet.estimator import _draw_seed
 
 from .conftest import FAST_PARAMS, fitted_callback
 

@@ -1,0 +1,361 @@
+"""Test MAE against wall time on the OQMD formation enthalpies: networks and tree models.
+
+Data: ``../shared/data/oqmd/oqmd_formation_enthalpy.csv.gz`` (341,700 formulas; the 86
+unphysical rows with |dH| > 5 eV/atom are dropped), the 145 Magpie attributes.
+
+Splits (``--split``):
+
+* ``file`` (default): the data file's own ``split`` column, whose 51,255 test rows are
+  the ones on which CrabNet (0.0311), Roost (0.0315), ElemNet (0.0489) and a Magpie random
+  forest (0.0834 eV/atom) were reported. Models train on the ``train`` and ``val`` rows;
+  networks hold out a random share of those rows of the size of ``val`` to pick the best
+  epoch, tree models use all of them (LightGBM stops early on the ``val`` rows).
+* ``paper``: a 90/10 train/test split with ``random_state=1234567`` as in the IRNet
+  authors' preprocessing (the split of ``reproduce_oqmd.py``).
+
+For every model the script records test MAE against training wall time: networks after
+every epoch (the time is the sum of the epoch times; evaluating the test rows is not
+counted), random forest and extra trees after 10, 25, 50, 100 and 200 trees (grown with
+``warm_start``), LightGBM every 50 boosting rounds. Each model writes
+``<out>/<split>/<model>.json`` with its curve, the full estimator parameters, the command
+and the machine; ``--report`` prints the table and draws ``mae_vs_time.png``.
+
+Networks train with a checkpoint in ``<out>/<split>/checkpoints/<model>/`` after every
+epoch, so a run stopped by the end of a session resumes where it stopped when the same
+command is run again (the result is identical to an uninterrupted run on a CPU).
+
+Examples::
+
+    python benchmarks/oqmd_time_to_accuracy.py --models irnet17 --epochs 60 --threads 1
+    python benchmarks/oqmd_time_to_accuracy.py --models random_forest,extra_trees,lightgbm
+    python benchmarks/oqmd_time_to_accuracy.py --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "oqmd" / "oqmd_formation_enthalpy.csv.gz"
+TREE_MODELS = ("random_forest", "extra_trees", "lightgbm")
+REFERENCE_MAE = {  # on the data file's 51,255 test rows (see ../shared/IRNET.md)
+    "CrabNet": 0.0311, "Roost": 0.0315, "ElemNet": 0.0489, "RF (Magpie)": 0.0834,
+}
+PAPER_MAE = {"irnet17": 0.054, "irnet48": 0.048, "plain17": 0.072}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--split", choices=("file", "paper"), default="file")
+    parser.add_argument("--models", default="irnet17")
+    parser.add_argument("--epochs", type=int, default=60, help="max_iter of the networks")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--schedule", default="cosine", help="IRNetRegressor learning_rate")
+    parser.add_argument("--solver", default="adamw")
+    parser.add_argument("--alpha", type=float, default=0.0)
+    parser.add_argument("--warmup", type=float, default=None)
+    parser.add_argument("--output-init", default="auto")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads / tree jobs")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path,
+                        default=ROOT / "benchmarks" / "results" / "oqmd_time_to_accuracy")
+    parser.add_argument("--cache", type=Path, default=ROOT / "runs" / "oqmd_magpie_split.npz")
+    parser.add_argument("--save-model", type=Path, default=None,
+                        help="write the fitted network to this safetensors file")
+    parser.add_argument("--max-train-rows", type=int, default=None,
+                        help="train on a random subset of this size (for smoke tests)")
+    parser.add_argument("--report", action="store_true")
+    return parser.parse_args(argv)
+
+
+def load_features(args: argparse.Namespace) -> dict[str, np.ndarray]:
+    """Magpie features, targets and the file's split labels (cached in ``--cache``)."""
+    if args.cache.is_file():
+        with np.load(args.cache, allow_pickle=False) as cached:
+            return {key: cached[key] for key in cached.files}
+    from sklearn_irnet.datasets import load_oqmd_formation_enthalpy
+    from sklearn_irnet.featurize import MagpieFeaturizer
+
+    bunch = load_oqmd_formation_enthalpy(args.data)
+    X = MagpieFeaturizer(column=None).fit_transform(bunch.data)
+    data = {"X": np.asarray(X, dtype=np.float64), "y": np.asarray(bunch.target, float),
+            "split": np.asarray(bunch.split, dtype=str)}
+    args.cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(args.cache, **data)
+    return data
+
+
+def split_rows(data: dict[str, np.ndarray], kind: str) -> dict[str, np.ndarray]:
+    """Row indices of ``train`` (incl. validation rows), ``val`` and ``test``."""
+    if kind == "file":
+        labels = data["split"]
+        return {"train": np.flatnonzero(labels != "test"),
+                "val": np.flatnonzero(labels == "val"),
+                "test": np.flatnonzero(labels == "test")}
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(np.arange(len(data["y"])), test_size=0.1,
+                                   random_state=1234567)
+    return {"train": np.sort(train), "val": np.array([], int), "test": np.sort(test)}
+
+
+def network(name: str, args: argparse.Namespace, validation_fraction: float):
+    from sklearn_irnet import IRNetRegressor
+
+    return IRNetRegressor(
+        architecture=name, batch_size=args.batch_size, learning_rate_init=args.learning_rate,
+        learning_rate=args.schedule, solver=args.solver, alpha=args.alpha,
+        warmup_fraction=args.warmup, output_init=args.output_init, max_iter=args.epochs,
+        early_stopping=True, validation_fraction=validation_fraction,
+        n_iter_no_change=args.epochs, tol=0.0, random_state=args.seed, n_threads=args.threads,
+        device=args.device,
+    )
+
+
+def test_curve_callback(X_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray):
+    """A skorch callback that records the test MAE (eV/atom) after every epoch."""
+    import torch
+    from skorch.callbacks import Callback
+
+    from sklearn_irnet._data_checks import standardization
+
+    mean, scale = standardization(X_train, True)
+    clipped = np.clip(X_test, X_train.min(axis=0), X_train.max(axis=0))
+    X_scaled = torch.from_numpy(((clipped - mean) / scale).astype(np.float32))
+
+    class TestCurve(Callback):
+        def __init__(self, y_mean: float, y_scale: float) -> None:
+            self.y_mean, self.y_scale = y_mean, y_scale
+
+        def on_epoch_end(self, net, **kwargs):
+            module = net.module_
+            module.eval()
+            with torch.inference_mode():
+                out = torch.cat([module(X_scaled[i:i + 8192].to(net.device)).float().cpu()
+                                 for i in range(0, len(X_scaled), 8192)])
+            pred = out.numpy()[:, 0] * self.y_scale + self.y_mean
+            mae = float(np.mean(np.abs(pred - y_test)))
+            net.history.record("test_mae", mae)
+            row = net.history[-1]
+            log(f"  epoch {row['epoch']}: train {row['train_loss']:.4f} valid "
+                f"{row.get('valid_loss', float('nan')):.4f} test MAE {mae:.4f} lr "
+                f"{row.get('lr', float('nan')):.2e} ({row['dur']:.0f} s)")
+
+    return TestCurve
+
+
+def run_network(name: str, data, rows, args) -> dict[str, Any]:
+    from sklearn_irnet._data_checks import standardization
+
+    X, y = data["X"], data["y"]
+    train, test = rows["train"], rows["test"]
+    n_val = len(rows["val"]) or int(round(0.1 * len(train)))
+    model = network(name, args, validation_fraction=n_val / len(train))
+    target_mean, target_scale = standardization(y[train, None], True)
+    TestCurve = test_curve_callback(X[train], X[test], y[test])
+    model.set_params(
+        callbacks=[TestCurve(float(target_mean[0]), float(target_scale[0]))],
+        checkpoint_dir=str(args.out / args.split / "checkpoints" / name),
+    )
+    started = time.perf_counter()
+    model.fit(X[train], y[train])
+    elapsed = time.perf_counter() - started
+    pred = model.predict(X[test])
+    history = model.net_.history
+    seconds = np.cumsum([row["dur"] for row in history])
+    curve = [{"epoch": row["epoch"], "minutes": round(float(s) / 60, 3),
+              "test_mae": row.get("test_mae"), "train_loss": row["train_loss"],
+              "valid_loss": row.get("valid_loss"), "lr": row.get("lr")}
+             for row, s in zip(history, seconds, strict=True)]
+    if args.save_model is not None:
+        model.save(args.save_model)
+    params = {k: (v if isinstance(v, int | float | str | bool | type(None)) else repr(v))
+              for k, v in model.get_params().items()}
+    return {"model": name, "kind": "network", "test_mae": float(np.mean(np.abs(pred - y[test]))),
+            "train_minutes": round(float(seconds[-1]) / 60, 2),
+            "this_process_minutes": round(elapsed / 60, 2), "epochs": model.n_iter_,
+            "best_validation_r2": model.best_validation_score_, "curve": curve,
+            "estimator_params": params, "n_parameters": model.n_parameters_}
+
+
+def run_trees(name: str, data, rows, args) -> dict[str, Any]:
+    X, y = data["X"], data["y"]
+    train, test = rows["train"], rows["test"]
+    curve = []
+    if name == "lightgbm":
+        import lightgbm
+
+        fit_rows = np.setdiff1d(train, rows["val"]) if len(rows["val"]) else train
+        stop_rows = rows["val"] if len(rows["val"]) else train[:0]
+        model = lightgbm.LGBMRegressor(
+            n_estimators=5000, learning_rate=0.05, num_leaves=255, min_child_samples=10,
+            subsample=0.8, subsample_freq=1, colsample_bytree=0.5, objective="l1",
+            n_jobs=args.threads, random_state=args.seed, verbose=-1,
+        )
+        started = time.perf_counter()
+        timings: list[tuple[int, float]] = []
+
+        def clock(env):
+            if (env.iteration + 1) % 50 == 0:
+                timings.append((env.iteration + 1, time.perf_counter() - started))
+
+        callbacks = [clock]
+        eval_set = None
+        if len(stop_rows):
+            callbacks.append(lightgbm.early_stopping(200, verbose=False))
+            eval_set = [(X[stop_rows], y[stop_rows])]
+        model.fit(X[fit_rows], y[fit_rows], eval_set=eval_set, callbacks=callbacks)
+        for n_rounds, seconds in timings:
+            pred = model.predict(X[test], num_iteration=n_rounds)
+            curve.append({"rounds": n_rounds, "minutes": round(seconds / 60, 3),
+                          "test_mae": float(np.mean(np.abs(pred - y[test])))})
+        best = model.best_iteration_ or model.n_estimators
+        pred = model.predict(X[test], num_iteration=best)
+        params = {**model.get_params(), "best_iteration": best}
+    else:
+        from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
+
+        cls = RandomForestRegressor if name == "random_forest" else ExtraTreesRegressor
+        model = cls(n_estimators=10, max_features=1 / 3, n_jobs=args.threads,
+                    random_state=args.seed, warm_start=True)
+        seconds = 0.0
+        for n_trees in (10, 25, 50, 100, 200):
+            model.set_params(n_estimators=n_trees)
+            started = time.perf_counter()
+            model.fit(X[train], y[train])
+            seconds += time.perf_counter() - started
+            pred = model.predict(X[test])
+            curve.append({"trees": n_trees, "minutes": round(seconds / 60, 3),
+                          "test_mae": float(np.mean(np.abs(pred - y[test])))})
+            log(f"  {name} {n_trees} trees: test MAE {curve[-1]['test_mae']:.4f} "
+                f"({seconds / 60:.1f} min)")
+        params = model.get_params()
+    return {"model": name, "kind": "trees", "test_mae": float(np.mean(np.abs(pred - y[test]))),
+            "train_minutes": curve[-1]["minutes"] if curve else None, "curve": curve,
+            "estimator_params": {k: repr(v) if not isinstance(v, int | float | str | bool
+                                                           | type(None)) else v
+                                 for k, v in params.items()}}
+
+
+def machine(threads: int) -> dict[str, Any]:
+    import sklearn
+    import torch
+
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "threads": threads,
+            "python": platform.python_version(), "torch": torch.__version__,
+            "scikit-learn": sklearn.__version__, "load_average_at_start": os.getloadavg(),
+            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None}
+
+
+def report(out: Path) -> str:
+    lines = []
+    for split_dir in sorted(p for p in out.iterdir() if p.is_dir()):
+        rows = [json.loads(p.read_text()) for p in sorted(split_dir.glob("*.json"))]
+        if not rows:
+            continue
+        lines += [f"### split: {split_dir.name}", "",
+                  "| model | test MAE (eV/atom) | training minutes | epochs / trees / rounds "
+                  "| threads |", "|---|---|---|---|---|"]
+        for r in sorted(rows, key=lambda r: r["test_mae"]):
+            size = r.get("epochs") or r["curve"][-1].get("trees") or r["estimator_params"].get(
+                "best_iteration")
+            lines.append(f"| {r['model']} | {r['test_mae']:.4f} | {r['train_minutes']} | "
+                         f"{size} | {r['machine']['threads']} |")
+        lines.append("")
+        _plot(rows, split_dir / "mae_vs_time.png", split_dir.name)
+    return "\n".join(lines)
+
+
+def _plot(rows: list[dict[str, Any]], path: Path, split: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in rows:
+        points = [(p["minutes"], p["test_mae"]) for p in r["curve"]
+                  if p.get("test_mae") is not None and p["minutes"] > 0]
+        if points:
+            minutes, mae = zip(*points, strict=True)
+            ax.plot(minutes, mae, marker="o" if r["kind"] == "trees" else None, ms=3,
+                    label=f"{r['model']} ({r['test_mae']:.4f})")
+    if split == "file":
+        for label, value in REFERENCE_MAE.items():
+            ax.axhline(value, color="grey", lw=0.6, ls=":")
+            ax.text(ax.get_xlim()[0], value, f" {label}", fontsize=7, va="bottom")
+    ax.axhline(PAPER_MAE["irnet17"], color="C3", lw=0.8, ls="--")
+    ax.text(ax.get_xlim()[0], PAPER_MAE["irnet17"], " paper IRNet-17", fontsize=7,
+            va="bottom", color="C3")
+    ax.set_xscale("log")
+    ax.set_ylim(0.025, 0.15)
+    ax.set_xlabel("training wall time (minutes, log scale)")
+    ax.set_ylabel("test MAE (eV/atom)")
+    ax.set_title(f"OQMD formation enthalpy, 145 Magpie attributes ({split} split)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.report:
+        print(report(args.out))
+        return 0
+    if not args.data.is_file() and not args.cache.is_file():
+        print(f"OQMD file not found: {args.data} (see ../shared/data/README.md)",
+              file=sys.stderr)
+        return 2
+    import torch
+
+    torch.set_num_threads(args.threads)
+    log(f"configuration: {vars(args)}")
+    log(f"machine: {machine(args.threads)}")
+    data = load_features(args)
+    rows = split_rows(data, args.split)
+    if args.max_train_rows is not None:
+        rng = np.random.RandomState(args.seed)
+        for part in ("train", "val"):
+            size = min(len(rows[part]), args.max_train_rows)
+            rows[part] = np.sort(rng.choice(rows[part], size, replace=False))
+        rows["val"] = np.intersect1d(rows["val"], rows["train"])
+    log(f"split {args.split}: {len(rows['train'])} training rows ({len(rows['val'])} of them "
+        f"'val'), {len(rows['test'])} test rows")
+    for name in args.models.split(","):
+        target = args.out / args.split / f"{name}.json"
+        if target.is_file():
+            log(f"{name}: already done ({target})")
+            continue
+        log(f"fitting {name}")
+        runner = run_trees if name in TREE_MODELS else run_network
+        result = runner(name, data, rows, args)
+        result.update(split=args.split, n_train=int(len(rows["train"])),
+                      n_test=int(len(rows["test"])), machine=machine(args.threads),
+                      configuration={k: str(v) for k, v in vars(args).items()},
+                      command=" ".join(sys.argv))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result, indent=1) + "\n")
+        log(f"{name}: test MAE {result['test_mae']:.4f} eV/atom -> {target}")
+    print(report(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
