@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks over IRNetRegressor."""
+"""scikit-learn's estimator checks over IRNetRegressor and the deep ensemble."""
 
 import warnings
 
@@ -6,6 +6,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_irnet import IRNetRegressor
+from sklearn_irnet.ensemble import DeepEnsembleRegressor
 
 from .conftest import FAST_PARAMS
 
@@ -23,6 +24,8 @@ EXPECTED_FAILED_CHECKS = {
         IRNetRegressor(**FAST_PARAMS),
         # the default training mode: early stopping on a validation split
         IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "n_iter_no_change": 5}),
+        DeepEnsembleRegressor(IRNetRegressor(**{**FAST_PARAMS, "max_iter": 5}),
+                              n_estimators=2, random_state=0),
     ],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS,
 )
