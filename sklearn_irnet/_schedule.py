@@ -30,11 +30,13 @@ DEFAULT_WARMUP = {"cosine": 0.05, "onecycle": 0.3}
 
 
 def schedule_settings(
-    kind: str, *, peak_lr: float, total_steps: int, warmup_fraction: float | None
+    kind: str, *, peak_lr: float | list[float], total_steps: int,
+    warmup_fraction: float | None
 ) -> dict[str, Any]:
     """Keyword arguments of ``OneCycleLR`` for a schedule name.
 
-    ``"cosine"``: the rate rises from 1% of ``peak_lr`` to ``peak_lr`` over the warm-up
+    ``peak_lr`` is one rate, or one per optimiser parameter group. ``"cosine"``: the rate
+    rises from 1% of ``peak_lr`` to ``peak_lr`` over the warm-up
     share of the steps, then follows a cosine down to 1e-6 of ``peak_lr``; Adam's betas
     stay fixed. ``"onecycle"``: Smith's one-cycle policy as torch implements it (start at
     ``peak_lr / 25``, end at ``peak_lr / 25e4``, with Adam's first beta cycled between 0.95

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import os
@@ -44,7 +45,7 @@ from ._schedule import SCHEDULES, SOLVERS, BatchSchedule, fused_step_available, 
 from ._training import BatchIterator, EpochShuffler, TabularNet, TensorDataset, TrainingDiverged
 from .architecture import RESIDUAL_KINDS, architecture_to_string
 from .network import ACTIVATIONS, count_parameters
-from .network_config import NetworkConfig
+from .network_config import NetworkConfig, resolve_output_init
 
 LOSSES: dict[str, type[torch.nn.Module]] = {
     "absolute_error": torch.nn.L1Loss,
@@ -210,6 +211,21 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (e.g. ``GradientNormClipping``) added to the training loop.
         They are copied at each fit, so the parameter is never mutated.
+    pretrained : str, path-like or None, default=None
+        Fine-tune a pre-trained network instead of training one from scratch: the name of
+        a model shipped with the package (see
+        :func:`sklearn_irnet.pretrained.available_models`) or the path of a file written by
+        :meth:`save`. The network (its layers and weights) and the input scaling come from
+        that model, so ``architecture``, ``residual``, ``activation``, ``batch_norm`` and
+        ``standardize_inputs`` are not used, and X must have the same columns as the
+        pre-training data; the output layer is new (initialised by ``output_init``) and the
+        target scaling is fitted on y.
+    freeze_stacks : int, default=0
+        With ``pretrained``, keep the weights of this many first hidden stacks fixed (their
+        BatchNorm statistics still follow the new data).
+    pretrained_lr_scale : float, default=1.0
+        With ``pretrained``, multiply the learning rate of the pre-trained hidden layers by
+        this factor (the new output layer trains at ``learning_rate_init``).
     checkpoint_dir : str or None, default=None
         Directory for a resumable training checkpoint, written after every epoch (the
         weights, optimiser state, history and, with early stopping, the best weights so
@@ -312,6 +328,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "callbacks": [list, tuple, None],
+        "pretrained": [str, os.PathLike, None],
+        "freeze_stacks": [Interval(Integral, 0, None, closed="left")],
+        "pretrained_lr_scale": [Interval(Real, 0, None, closed="neither")],
         "checkpoint_dir": [str, os.PathLike, None],
     }
 
@@ -346,6 +365,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         verbose: int = 0,
         warm_start: bool = False,
         callbacks: Sequence | None = None,
+        pretrained: str | os.PathLike[str] | None = None,
+        freeze_stacks: int = 0,
+        pretrained_lr_scale: float = 1.0,
         checkpoint_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.architecture = architecture
@@ -376,6 +398,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.pretrained = pretrained
+        self.freeze_stacks = freeze_stacks
+        self.pretrained_lr_scale = pretrained_lr_scale
         self.checkpoint_dir = checkpoint_dir
 
     # ------------------------------------------------------------------ fit
@@ -410,8 +435,17 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         n_samples, n_outputs = y.shape
         device = resolve_device(self.device)
         autocast_context(device, self.autocast)  # fails early on float16 without CUDA
-        config = NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
-                                           n_outputs=n_outputs)
+        source = None
+        if continuing:
+            config = (self.network_config_ if self.pretrained is not None else
+                      NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
+                                                n_outputs=n_outputs))
+        elif self.pretrained is not None:
+            source = self._pretrained_model(X)
+            config = self._fine_tuning_config(source, n_outputs)
+        else:
+            config = NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
+                                               n_outputs=n_outputs)
         if continuing and self._warm_start_key(config) != self._fitted_key:
             raise ValueError(
                 "warm_start=True continues training the fitted network, but the "
@@ -420,7 +454,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                 "train a new network."
             )
         if not continuing:
-            self._fit_scaling(X, y)
+            self._fit_scaling(X, y, source)
         checkpoint, fit_identity = None, {}
         if self.checkpoint_dir is not None:
             fit_identity = {"params": json.dumps(self._checkpoint_params()),
@@ -439,7 +473,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             valid_set = None
             if valid_idx is not None:
                 valid_set = _to_dataset(X_scaled, y_scaled, valid_idx, device)
-            net = self.net_ if continuing else self._make_net(config.build(), device)
+            net = self.net_ if continuing else self._make_net(
+                self._initial_network(config, source), device, config
+            )
             start = len(net.history)
             if checkpoint is not None:
                 start = self._restore_checkpoint(net, checkpoint)
@@ -493,9 +529,62 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         """What a warm start must keep: the network and the loss and scaling it trains on."""
         return (config, self.loss, self.standardize_inputs, self.standardize_target)
 
-    def _fit_scaling(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.input_mean_, self.input_scale_ = standardization(X, self.standardize_inputs)
+    def _pretrained_model(self, X: np.ndarray) -> IRNetRegressor:
+        """The model named by ``pretrained``, checked against X."""
+        from .pretrained import load_pretrained
+
+        source = load_pretrained(self.pretrained)
+        if X.shape[1] != source.n_features_in_:
+            raise ValueError(
+                f"The pre-trained model {self.pretrained!r} takes {source.n_features_in_} "
+                f"features, but X has {X.shape[1]}; featurize X the way its training data "
+                "was featurized (for the OQMD models: the 145 Magpie attributes, "
+                "sklearn_irnet.featurize.MagpieFeaturizer)."
+            )
+        names = getattr(self, "feature_names_in_", None)
+        expected = getattr(source, "feature_names_in_", None)
+        if names is not None and expected is not None and list(names) != list(expected):
+            wrong = next(i for i, (a, b) in enumerate(zip(names, expected, strict=True))
+                         if a != b)
+            raise ValueError(
+                f"X's column {wrong} is {names[wrong]!r}, but the pre-trained model "
+                f"{self.pretrained!r} was trained with {expected[wrong]!r} there; pass the "
+                "columns in the pre-training order."
+            )
+        n_stacks = len(source.network_config_.stacks)
+        if self.freeze_stacks > n_stacks:
+            raise ValueError(f"freeze_stacks={self.freeze_stacks}, but the pre-trained "
+                             f"network has only {n_stacks} hidden stacks.")
+        return source
+
+    def _fine_tuning_config(self, source: IRNetRegressor, n_outputs: int) -> NetworkConfig:
+        """The pre-trained network with an output layer for this target."""
+        base = source.network_config_
+        output_init = resolve_output_init(self.output_init, base.stacks)
+        return dataclasses.replace(base, n_outputs=n_outputs, output_init=output_init)
+
+    def _initial_network(self, config: NetworkConfig, source: Any) -> torch.nn.Module:
+        """A new network; with a pre-trained source, its hidden weights copied in and the
+        first ``freeze_stacks`` stacks frozen."""
+        module = config.build()
+        if source is None:
+            return module
+        hidden = {k: v for k, v in source.net_.module_.state_dict().items()
+                  if not k.startswith("head.")}
+        missing, unexpected = module.load_state_dict(hidden, strict=False)
+        assert not unexpected and all(k.startswith("head.") for k in missing)
+        for block in module.body[: config.n_blocks(self.freeze_stacks)]:
+            block.requires_grad_(False)
+        return module
+
+    def _fit_scaling(self, X: np.ndarray, y: np.ndarray, source: Any = None) -> None:
         self.input_min_, self.input_max_ = X.min(axis=0), X.max(axis=0)
+        if source is None:
+            self.input_mean_, self.input_scale_ = standardization(X, self.standardize_inputs)
+        else:  # the pre-trained network expects its own input scaling
+            self.input_mean_, self.input_scale_ = source.input_mean_, source.input_scale_
+            self.input_min_ = np.minimum(self.input_min_, source.input_min_)
+            self.input_max_ = np.maximum(self.input_max_, source.input_max_)
         self.target_mean_, self.target_scale_ = standardization(y, self.standardize_target)
         self.constant_target_ = np.ptp(y, axis=0) == 0
 
@@ -534,7 +623,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             net.optimizer = optimizer
             net.initialize_optimizer()
         for group in net.optimizer_.param_groups:
-            group["lr"] = self.learning_rate_init
+            group["lr"] = self.learning_rate_init * group.get("lr_scale", 1.0)
             group["weight_decay"] = self.alpha
         shuffler = EpochShuffler(seed)
         shuffler.epoch = len(net.history) - start
@@ -553,8 +642,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         if self.learning_rate != "constant":
             batches = len(BatchIterator(train_set, net.iterator_train__batch_size,
                                         drop_singleton=True))
+            peaks = [group["lr"] for group in net.optimizer_.param_groups]
             settings = schedule_settings(
-                self.learning_rate, peak_lr=self.learning_rate_init,
+                self.learning_rate, peak_lr=peaks if len(peaks) > 1 else peaks[0],
                 total_steps=batches * self.max_iter, warmup_fraction=self.warmup_fraction,
             )
             schedule = BatchSchedule(start_epoch=start, **settings).initialize()
@@ -632,7 +722,9 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         )
         return np.sort(train_idx), np.sort(valid_idx)
 
-    def _make_net(self, module: torch.nn.Module, device: str) -> TabularNet:
+    def _make_net(
+        self, module: torch.nn.Module, device: str, config: NetworkConfig | None = None
+    ) -> TabularNet:
         # monitor, patience, threshold and load_best are set per fit by _configure_fit
         callbacks: list[Any] = [
             ("early_stopping", ResumableEarlyStopping(threshold_mode="abs", sink=_silent))
@@ -641,6 +733,11 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=[])))
         callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
         device_type = torch.device(device).type
+        optimizer_groups = {}
+        if self.pretrained is not None and self.pretrained_lr_scale != 1.0:
+            optimizer_groups["optimizer__param_groups"] = [
+                ("body.*", {"lr_scale": self.pretrained_lr_scale})
+            ]
         net = TabularNet(
             module=module,
             criterion=LOSSES[self.loss],
@@ -653,6 +750,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             train_split=None,
             callbacks=callbacks,
             device=device,
+            **optimizer_groups,
         )
         net.initialize()
         return net

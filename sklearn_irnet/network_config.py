@@ -103,6 +103,20 @@ class NetworkConfig:
             output_init=resolve_output_init(values["output_init"], stacks),
         )
 
+    def n_blocks(self, n_stacks: int) -> int:
+        """Number of blocks of the network's ``body`` that make up its first ``n_stacks``
+        hidden stacks (a stack with one shortcut is one block, otherwise one per layer).
+
+        Examples
+        --------
+        >>> NetworkConfig.from_params({"architecture": "irnet17"}, n_features=145).n_blocks(2)
+        7
+        >>> NetworkConfig.from_params({"architecture": "srnet17"}, n_features=145).n_blocks(2)
+        2
+        """
+        return sum(1 if spec.residual == "stacked" else spec.n_layers
+                   for spec in self.stacks[:n_stacks])
+
     def build(self) -> DeepRegressionNetwork:
         """A freshly initialised network of this configuration (seed torch first)."""
         return DeepRegressionNetwork(

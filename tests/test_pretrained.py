@@ -1,0 +1,99 @@
+"""Fine-tuning a pre-trained network (transfer learning) and loading models by name."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_irnet import IRNetRegressor
+from sklearn_irnet.pretrained import available_models, load_pretrained
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SOURCE_PARAMS = {"architecture": "64BARx2-32BARx2-1", "max_iter": 40, "batch_size": 64,
+                 "learning_rate_init": 3e-3, "early_stopping": False, "random_state": 0}
+
+
+def _task(rng, n, shift=0.0):
+    X = rng.normal(size=(n, 8)) * 3 + 10  # raw features far from standardised
+    signal = np.sin(X[:, 0] - 10) + (X[:, 1] - 10) * (X[:, 2] - 10) / 9
+    return X, signal + shift * (X[:, 3] - 10)
+
+
+@pytest.fixture(scope="module")
+def source_file(tmp_path_factory):
+    X, y = _task(np.random.RandomState(0), 3000)
+    model = IRNetRegressor(**SOURCE_PARAMS).fit(X, y)
+    return model.save(tmp_path_factory.mktemp("pre") / "source.safetensors")
+
+
+def test_fine_tuning_starts_from_the_pretrained_network(source_file):
+    rng = np.random.RandomState(1)
+    X, y = _task(rng, 200, shift=0.3)
+    source = load_pretrained(source_file)
+    model = IRNetRegressor(pretrained=str(source_file), freeze_stacks=1, max_iter=5,
+                           batch_size=32, early_stopping=False, random_state=0).fit(X, 5 * y)
+    assert model.architecture_ == source.architecture_
+    np.testing.assert_array_equal(model.input_mean_, source.input_mean_)  # scaling kept
+    assert model.target_scale_[0] == pytest.approx(np.std(5 * y))  # target scaling new
+    new, old = model.net_.module_.state_dict(), source.net_.module_.state_dict()
+    frozen = [k for k in new if k.startswith(("body.0.", "body.1."))
+              and "running" not in k and "num_batches" not in k]
+    assert frozen and all(np.array_equal(new[k], old[k]) for k in frozen)
+    assert not np.array_equal(new["body.2.layer.linear.weight"],
+                              old["body.2.layer.linear.weight"])  # trained further
+
+
+def test_transfer_beats_training_from_scratch_on_a_small_related_task(source_file):
+    rng = np.random.RandomState(2)
+    X, y = _task(rng, 1150, shift=0.3)
+    train, test = slice(0, 150), slice(150, None)
+    common = {"max_iter": 60, "batch_size": 32, "early_stopping": False, "random_state": 0}
+    scratch = IRNetRegressor(architecture=SOURCE_PARAMS["architecture"], **common)
+    tuned = IRNetRegressor(pretrained=str(source_file), **common)
+    errors = {}
+    for name, model in {"scratch": scratch, "tuned": tuned}.items():
+        model.fit(X[train], y[train])
+        errors[name] = np.mean(np.abs(model.predict(X[test]) - y[test]))
+    assert errors["tuned"] < 0.7 * errors["scratch"], errors
+
+
+def test_lower_learning_rate_for_pretrained_layers(source_file):
+    X, y = _task(np.random.RandomState(3), 100)
+    model = IRNetRegressor(pretrained=str(source_file), pretrained_lr_scale=0.1,
+                           learning_rate="constant", learning_rate_init=1e-3, max_iter=2,
+                           early_stopping=False, random_state=0).fit(X, y)
+    rates = sorted(group["lr"] for group in model.net_.optimizer_.param_groups)
+    assert rates == pytest.approx([1e-4, 1e-3])
+    scheduled = IRNetRegressor(pretrained=str(source_file), pretrained_lr_scale=0.1,
+                               max_iter=4, early_stopping=False, random_state=0,
+                               warmup_fraction=0.5).fit(X, y)
+    groups = scheduled.net_.optimizer_.param_groups
+    assert groups[0]["max_lr"] == pytest.approx(1e-4) and groups[1]["max_lr"] == pytest.approx(
+        1e-3)
+
+
+def test_pretrained_survives_clone_and_grid_search(source_file):
+    X, y = _task(np.random.RandomState(4), 120)
+    model = IRNetRegressor(pretrained=str(source_file), max_iter=3, early_stopping=False)
+    assert clone(model).pretrained == str(source_file)
+    search = GridSearchCV(model, {"freeze_stacks": [0, 2]}, cv=2).fit(X, y)
+    assert search.best_estimator_.architecture_ == "64BARx2-32BARx2-1"
+
+
+def test_pretrained_errors_are_clear(source_file, tmp_path):
+    X, y = _task(np.random.RandomState(5), 50)
+    with pytest.raises(ValueError, match="takes 8 features, but X has 5"):
+        IRNetRegressor(pretrained=str(source_file), max_iter=1).fit(X[:, :5], y)
+    with pytest.raises(ValueError, match="only 2 hidden stacks"):
+        IRNetRegressor(pretrained=str(source_file), freeze_stacks=3, max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="neither a shipped pre-trained model"):
+        IRNetRegressor(pretrained="no-such-model", max_iter=1).fit(X, y)
+
+
+def test_catalogue_entries_load_and_match_their_checksums():
+    if not available_models():
+        pytest.skip("no pre-trained model is shipped in this version yet")
+    for name, entry in available_models().items():
+        model = load_pretrained(name)
+        assert model.n_features_in_ == entry["n_features"]
