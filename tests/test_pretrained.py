@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.pretrained import available_models, load_pretrained
+from sklearn_irnet.transfer import PretrainedActivations
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -97,3 +99,32 @@ def test_catalogue_entries_load_and_match_their_checksums():
     for name, entry in available_models().items():
         model = load_pretrained(name)
         assert model.n_features_in_ == entry["n_features"]
+
+
+def test_activations_feed_a_forest_in_a_pipeline(source_file):
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.pipeline import make_pipeline
+
+    X, y = _task(np.random.RandomState(6), 300, shift=0.3)
+    features = PretrainedActivations(str(source_file), layer=-1)
+    assert features.fit_transform(X).shape == (300, 32)
+    assert list(features.get_feature_names_out()[:2]) == ["activation_3_0", "activation_3_1"]
+    assert PretrainedActivations(str(source_file), layer=0).fit_transform(X).shape == (300, 64)
+    pipe = make_pipeline(features, RandomForestRegressor(n_estimators=20, random_state=0))
+    assert pipe.fit(X[:200], y[:200]).predict(X[200:]).shape == (100,)
+    source = load_pretrained(source_file)
+    module = source.net_.module_.eval()
+    scaled = torch.from_numpy(source._scale_inputs(X[:3]))
+    with torch.no_grad():
+        expected = module.head(module.body(scaled)).numpy()[:, 0]
+    head = module.head.weight.detach().numpy()[0]
+    np.testing.assert_allclose(features.transform(X[:3]) @ head + module.head.bias.item(),
+                               expected, rtol=1e-4, atol=1e-5)
+
+
+def test_activations_errors_are_clear(source_file):
+    X, _ = _task(np.random.RandomState(7), 20)
+    with pytest.raises(ValueError, match="outside the network's 4 hidden blocks"):
+        PretrainedActivations(str(source_file), layer=4).fit(X)
+    with pytest.raises(ValueError, match="takes 8 features, but X has 3"):
+        PretrainedActivations(str(source_file)).fit(X[:, :3])

@@ -1,0 +1,121 @@
+"""Transfer learning by feature extraction: a pre-trained network's activations as features."""
+
+from __future__ import annotations
+
+import os
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .pretrained import load_pretrained
+
+
+class PretrainedActivations(TransformerMixin, BaseEstimator):
+    """Activations of one hidden layer of a pre-trained network, as features.
+
+    The inputs go through the pre-trained model's own scaling and clipping and its hidden
+    blocks up to ``layer``; the activations there become the features of any other
+    estimator, for example a random forest on a small dataset (the feature-extraction
+    route of deep transfer learning). The network's weights are not changed.
+
+    Parameters
+    ----------
+    model : str or path-like
+        A shipped model's name (:func:`sklearn_irnet.pretrained.available_models`) or a
+        file written by :meth:`IRNetRegressor.save <sklearn_irnet.IRNetRegressor.save>`.
+    layer : int, default=-1
+        Index of the hidden block whose output is returned (a block is one layer with its
+        shortcut in IRNet and plain networks, one stack in SRNet); negative counts from the
+        last block, whose output feeds the linear output layer.
+
+    Attributes
+    ----------
+    model_ : IRNetRegressor
+        The loaded pre-trained model.
+    n_features_in_ : int
+    n_features_out_ : int
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> from sklearn_irnet import IRNetRegressor
+    >>> X = np.random.RandomState(0).normal(size=(60, 4))
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> _ = IRNetRegressor(architecture="16BARx2-8BARx1-1", max_iter=2).fit(X, X[:, 0]).save(path)
+    >>> PretrainedActivations(path, layer=1).fit_transform(X).shape
+    (60, 16)
+    >>> PretrainedActivations(path).fit_transform(X).shape
+    (60, 8)
+    """
+
+    _parameter_constraints: dict = {
+        "model": [str, os.PathLike],
+        "layer": [Interval(Integral, None, None, closed="neither")],
+    }
+
+    def __init__(self, model: str | os.PathLike[str], *, layer: int = -1) -> None:
+        self.model = model
+        self.layer = layer
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None) -> PretrainedActivations:
+        """Load the pre-trained model and check X against it (nothing is learned).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : PretrainedActivations
+        """
+        X = validate_data(self, X, dtype=(np.float64, np.float32))
+        model = load_pretrained(self.model)
+        if X.shape[1] != model.n_features_in_:
+            raise ValueError(f"The pre-trained model {self.model!r} takes "
+                             f"{model.n_features_in_} features, but X has {X.shape[1]}.")
+        n_blocks = len(model.net_.module_.body)
+        if not -n_blocks <= self.layer < n_blocks:
+            raise ValueError(f"layer={self.layer} is outside the network's {n_blocks} hidden "
+                             f"blocks (use -{n_blocks} to {n_blocks - 1}).")
+        self.model_ = model
+        self._stop = self.layer % n_blocks + 1
+        with torch.inference_mode():
+            probe = model.net_.module_.eval().body[: self._stop](
+                torch.zeros(2, X.shape[1], device=model._device))
+        self.n_features_out_ = int(probe.shape[1])
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Activations of the chosen layer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out_)
+        """
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        model = self.model_
+        X = np.clip(X, model.input_min_, model.input_max_)
+        scaled = torch.from_numpy(model._scale_inputs(X)).to(model._device)
+        body = model.net_.module_.eval().body[: self._stop]
+        with torch.inference_mode():
+            out = [body(scaled[i:i + 8192]).float().cpu().numpy()
+                   for i in range(0, len(scaled), 8192)]
+        return np.concatenate(out).astype(np.float64)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names ``activation_<layer>_<unit>``."""
+        check_is_fitted(self, "model_")
+        return np.asarray([f"activation_{self._stop - 1}_{i}"
+                           for i in range(self.n_features_out_)], dtype=object)
