@@ -1,10 +1,9 @@
 """Deep residual regression networks (IRNet) as scikit-learn estimators for materials data."""
 
+from ._version import __version__
 from .architecture import PRESETS, StackSpec, parse_architecture_string, resolve_architecture
 from .estimator import LOSSES, PAPER_RECIPE, IRNetRegressor
 from .network import DeepRegressionNetwork, count_parameters
-
-__version__ = "0.1.0"
 
 __all__ = [
     "IRNetRegressor",

@@ -23,7 +23,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from sklearn.utils.validation import check_is_fitted
 
-from . import __version__
+from ._version import __version__
 from .architecture import resolve_architecture
 from .estimator import IRNetRegressor, resolve_output_init
 from .network import DeepRegressionNetwork
