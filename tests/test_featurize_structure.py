@@ -247,6 +247,18 @@ def test_bad_rows_raise_with_positions(small):
     assert "on_error='nan'" in message
 
 
+def test_input_handling_shared_with_the_composition_featurizers():
+    """Sparse input and every kind of missing value are handled as for formulas."""
+    import scipy.sparse
+
+    featurizer = StructureFeaturizer(composition_featurizer="drop")
+    with pytest.raises(TypeError, match="Sparse input is not supported"):
+        featurizer.fit_transform(scipy.sparse.csr_matrix(np.ones((2, 1))))
+    with pytest.raises(ValueError) as info:
+        featurizer.fit_transform([np.float32("nan"), pd.NaT, pd.NA])
+    assert str(info.value).count("(missing value)") == 3
+
+
 def test_bad_rows_nan(small):
     X = _bad_inputs(small)
     with pytest.warns(UserWarning, match="6 of 7 structures") as record:
