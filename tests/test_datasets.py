@@ -365,3 +365,51 @@ def test_oqmd_errors(tmp_path, monkeypatch):
     pd.DataFrame({"formula": ["Fe"], "a": [0.0], "b": [1.0]}).to_csv(bad, index=False)
     with pytest.raises(ValueError, match="formula, <target>, split"):
         load_oqmd_formation_enthalpy(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# load_dataset: any dataset by name, with its composition groups
+# --------------------------------------------------------------------------------------------
+def test_formula_groups_compare_compositions():
+    groups = datasets.formula_groups(["NaCl", "MgO", "ClNa", "Na2Cl2", "Xx", "Xx", "Na Cl"])
+    assert groups.tolist() == [0, 1, 0, 0, 2, 2, 0]
+
+
+def test_load_dataset_names_repeated_formulas():
+    transport = datasets.load_dataset("mp_transport")
+    assert len(transport) == 47737 and transport.target_label == "S_p"
+    # polymorphs: 18,254 rows share their formula with another row
+    assert transport.repeated_formulas and transport.n_sharing_formula == 18254
+    # 34,631 distinct strings, 34,630 compositions: "F" and "F2" are both fluorine
+    assert transport.formulas.nunique() == 34631 and len(np.unique(transport.groups)) == 34630
+    fluorine = transport.groups[transport.formulas.isin(["F", "F2"]).to_numpy()]
+    assert len(fluorine) == 4 and len(set(fluorine)) == 1
+    expt = datasets.load_dataset("expt_formation_enthalpy")
+    assert not expt.repeated_formulas and expt.test_fold is None
+    subset = transport.sample(1000, random_state=1)
+    assert len(subset) == 1000 and subset.formulas.index.is_monotonic_increasing
+    np.testing.assert_array_equal(subset.groups, transport.groups[subset.formulas.index])
+
+
+def test_load_dataset_csv_and_its_errors(tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("formula,gap,note\nNaN,1.5,sodium nitride\nNaCl,2,x\nClNa,abc,y\n")
+    with pytest.raises(ValueError, match=r"1 non-numeric or missing value\(s\) \(row 2: 'abc'\)"):
+        datasets.load_dataset(csv, target_col="gap")
+    csv.write_text("formula,gap\nNaN,1.5\nNaCl,2\nClNa,3\n")
+    data = datasets.load_dataset(csv, target_col="gap")
+    assert data.formulas.tolist() == ["NaN", "NaCl", "ClNa"]
+    assert data.target.tolist() == [1.5, 2.0, 3.0] and data.n_sharing_formula == 2
+    with pytest.raises(ValueError, match=r"target column 'y' not in d.csv; columns are"):
+        datasets.load_dataset(csv, target_col="y")
+    with pytest.raises(ValueError, match=r"formula column 'comp' not in d.csv"):
+        datasets.load_dataset(csv, formula_col="comp", target_col="gap")
+    with pytest.raises(ValueError, match="neither a built-in dataset"):
+        datasets.load_dataset(tmp_path / "absent.csv", target_col="gap")
+
+
+@needs_matbench
+def test_load_dataset_matbench_keeps_the_official_folds():
+    data = datasets.load_dataset("matbench_steels", data_home=MATBENCH_DIR)
+    assert len(data) == 312 and data.target_label == "yield strength"
+    assert sorted(np.unique(data.test_fold)) == [0, 1, 2, 3, 4]

@@ -719,3 +719,16 @@ def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         check(estimator)
+
+
+def test_make_featurizer_by_feature_set_name():
+    from sklearn_irnet.featurize import FEATURE_SETS, make_featurizer
+
+    assert list(FEATURE_SETS) == ["magpie", "elemnet"]
+    magpie = make_featurizer("magpie", column=None)
+    assert isinstance(magpie, MagpieFeaturizer) and magpie.column is None
+    elemnet = make_featurizer("elemnet")
+    assert isinstance(elemnet, ElementFractionFeaturizer) and elemnet.elements == "elemnet"
+    assert elemnet.fit_transform(["NaCl"]).shape == (1, 86)
+    with pytest.raises(ValueError, match="Unknown feature set 'magpy'; choose from magpie"):
+        make_featurizer("magpy")

@@ -33,9 +33,11 @@ from ._parse import FormulaError, ParsedFormula, element_symbols, parse_entries
 
 __all__ = [
     "ELEMNET_ELEMENTS",
+    "FEATURE_SETS",
     "ElementFractionFeaturizer",
     "MagpieFeaturizer",
     "MatminerFeaturizer",
+    "make_featurizer",
 ]
 
 #: ElemNet's 86 input elements: H..Pu without He, Ne, Ar, Po, At, Rn, Fr, Ra.
@@ -693,3 +695,43 @@ class MatminerFeaturizer(_CompositionTransformer):
         # invalid formulas and the featurizers' failures are reported together
         out_u[self._report(entries, inverse, reasons)] = np.nan
         return out_u[inverse]
+
+
+FEATURE_SETS: dict[str, str] = {
+    "magpie": "the 145 attributes of the IRNet paper",
+    "elemnet": "86 element fractions",
+}
+"""The composition feature sets :func:`make_featurizer` builds by name."""
+
+
+def make_featurizer(name: str, **params: Any) -> _CompositionTransformer:
+    """Build the featurizer of a named feature set (see :data:`FEATURE_SETS`).
+
+    Parameters
+    ----------
+    name : {"magpie", "elemnet"}
+        ``"magpie"``: :class:`MagpieFeaturizer`, the 145 Magpie attributes.
+        ``"elemnet"``: :class:`ElementFractionFeaturizer` over ElemNet's 86 elements.
+    **params
+        Further parameters of the featurizer, e.g. ``column=None``.
+
+    Returns
+    -------
+    transformer
+        An unfitted composition transformer.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known feature set.
+
+    Examples
+    --------
+    >>> make_featurizer("elemnet", column=None).fit_transform(["NaCl"]).shape
+    (1, 86)
+    """
+    if name == "magpie":
+        return MagpieFeaturizer(**params)
+    if name == "elemnet":
+        return ElementFractionFeaturizer(elements="elemnet", **params)
+    raise ValueError(f"Unknown feature set {name!r}; choose from {', '.join(FEATURE_SETS)}.")
