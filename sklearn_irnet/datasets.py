@@ -971,9 +971,12 @@ def load_dataset(
 
     Examples
     --------
-    >>> data = load_dataset("mp_transport")
-    >>> len(data), data.target_label, data.n_sharing_formula
-    (47737, 'S_p', 18254)
+    >>> data = load_dataset("expt_formation_enthalpy")
+    >>> len(data), data.target_label, data.repeated_formulas
+    (2135, 'formation enthalpy (eV/atom)', False)
+
+    ``load_dataset("mp_transport")`` has 18,254 of its 47,737 rows sharing their formula with
+    another row (polymorphs): ``repeated_formulas`` is True there.
     """
     name = str(name_or_path)
     if name == "expt_formation_enthalpy":

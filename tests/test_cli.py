@@ -14,6 +14,7 @@ pytest.importorskip("matminer")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
+@pytest.mark.slow
 def test_compare_writes_tables_and_plots(tmp_path, capsys):
     out = tmp_path / "run"
     status = main(["compare", "--limit", "150", "--cv", "3", "--models", "plain17,ridge,dummy",
@@ -110,6 +111,7 @@ def test_bad_csv_columns_and_values(tmp_path, capsys):
     assert "Xx2O" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_python_dash_m_entry_point():
     done = subprocess.run([sys.executable, "-m", "sklearn_irnet", "compare", "--models", "x"],
                           capture_output=True, text=True, timeout=120)
@@ -117,6 +119,7 @@ def test_python_dash_m_entry_point():
     assert done.stderr.startswith("sklearn-irnet: error: unknown model(s) ['x']")
 
 
+@pytest.mark.slow
 def test_matbench_on_official_folds_beside_the_leaderboard(shared_data, tmp_path, capsys):
     out = tmp_path / "mb"
     status = main(["matbench", "--tasks", "matbench_steels", "--models", "ridge,dummy",

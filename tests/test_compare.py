@@ -56,6 +56,7 @@ def test_predefined_folds_and_group_splitters(regression_data):
         assert not test_groups & train_groups
 
 
+@pytest.mark.slow
 def test_parallel_folds_match_serial(regression_data):
     X, y = regression_data
     serial = compare_models({"irnet": IRNetRegressor(**FAST_PARAMS)}, X, y, cv=2)

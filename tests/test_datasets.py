@@ -116,6 +116,7 @@ def transport_frame():
     return load_mp_transport(as_frame=True).frame
 
 
+@pytest.mark.slow
 def test_mp_transport_default(transport_frame):
     X, y = load_mp_transport(return_X_y=True)
     assert X.shape == y.shape == (47737,)
@@ -130,6 +131,7 @@ def test_mp_transport_default(transport_frame):
     assert "Na3N" in set(transport_frame["composition"])
 
 
+@pytest.mark.slow
 def test_mp_transport_matches_archive(transport_frame):
     import matminer
 
@@ -140,6 +142,7 @@ def test_mp_transport_matches_archive(transport_frame):
     np.testing.assert_array_equal(raw["kappa_n"], transport_frame["kappa_n"])
 
 
+@pytest.mark.slow
 def test_mp_transport_targets():
     bunch = load_mp_transport(target=("sigma_p", "PF_n"))
     assert bunch.target.shape == (47737, 2)
@@ -227,6 +230,7 @@ def test_matbench_test_fold_is_kfold():
     np.testing.assert_array_equal(matbench_test_fold(np.zeros(23)), expected)
 
 
+@pytest.mark.slow
 @needs_matbench
 @pytest.mark.parametrize("task", sorted(MATBENCH_TASKS))
 def test_matbench_task(task):
@@ -305,6 +309,7 @@ def oqmd():
     return load_oqmd_formation_enthalpy(OQMD_FILE, as_frame=True)
 
 
+@pytest.mark.slow
 def test_oqmd_drops_unphysical_rows(oqmd):
     assert oqmd.n_dropped == 86
     assert len(oqmd.data) == len(oqmd.target) == len(oqmd.split) == 341700 - 86
@@ -318,12 +323,14 @@ def test_oqmd_drops_unphysical_rows(oqmd):
     assert {"N1Na1", "N1Na3"} <= set(oqmd.data["composition"])
 
 
+@pytest.mark.slow
 def test_oqmd_split_counts(oqmd):
     counts = pd.Series(oqmd.split).value_counts()
     # 69/13/4 of the unphysical rows sit in train/val/test
     assert counts.to_dict() == {"train": 239190 - 69, "val": 51255 - 13, "test": 51255 - 4}
 
 
+@pytest.mark.slow
 @needs_oqmd
 def test_oqmd_keep_all_and_numpy_output(caplog):
     with caplog.at_level(logging.INFO, logger="sklearn_irnet.datasets"):
@@ -375,6 +382,7 @@ def test_formula_groups_compare_compositions():
     assert groups.tolist() == [0, 1, 0, 0, 2, 2, 0]
 
 
+@pytest.mark.slow
 def test_load_dataset_names_repeated_formulas():
     transport = datasets.load_dataset("mp_transport")
     assert len(transport) == 47737 and transport.target_label == "S_p"

@@ -134,6 +134,7 @@ def test_edge_formulas_equal_matminer(impute_nan):
         assert np.isnan(actual).sum() > 100
 
 
+@pytest.mark.slow
 def test_real_formulas_equal_matminer():
     """>= 2000 OQMD formulas plus odd Matbench compositions (steels, experimental gaps)."""
     oqmd = read_shared("oqmd/oqmd_formation_enthalpy.csv.gz")["formula"]
