@@ -20,13 +20,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 from torch import nn
 
-if TYPE_CHECKING:  # architecture.py reads RESIDUALS from here
-    from .architecture import StackSpec
+
+class StackLike(Protocol):
+    """What the network reads of a stack: :class:`~sklearn_irnet.architecture.StackSpec`.
+
+    (A protocol rather than an import: the architecture module reads :data:`RESIDUALS`
+    from here, and the package keeps its imports free of cycles.)
+    """
+
+    width: int
+    n_layers: int
+    residual: str
+    batch_norm: bool
+    activation: bool
+
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -251,7 +263,7 @@ class DeepRegressionNetwork(nn.Module):
     def __init__(
         self,
         n_features: int,
-        stacks: Sequence[StackSpec],
+        stacks: Sequence[StackLike],
         n_outputs: int = 1,
         *,
         activation: str = "relu",
