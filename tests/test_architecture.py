@@ -36,6 +36,7 @@ def test_presets_match_paper(depth, family, residual):
     [("plain17", 4.71), ("irnet17", 5.55), ("srnet17", 5.55), ("irnet24", 5.91),
      ("plain48", 10.68), ("irnet48", 11.53), ("srnet48", 11.53)],
 )
+@pytest.mark.slow
 def test_parameter_counts_match_paper(preset, millions):
     net = DeepRegressionNetwork(145, PRESETS[preset])
     assert round(count_parameters(net) / 1e6, 2) == millions

@@ -260,6 +260,7 @@ def test_matbench_task(task):
     assert task in bunch.DESCR
 
 
+@pytest.mark.slow
 @needs_matbench
 def test_matbench_sodium_nitride_survives():
     frame = load_matbench("mp_e_form", data_home=MATBENCH_DIR, as_frame=True).frame

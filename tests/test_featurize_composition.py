@@ -304,6 +304,7 @@ def _formula_strings(draw, depth=0):
     return draw(st.sampled_from(["", " "])).join(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_formula_strings())
 def test_parser_agrees_with_pymatgen(formula):
