@@ -10,6 +10,9 @@ sources produce one:
 * any sequence of ``(width, n_layers)`` pairs, wired as the caller chooses.
 
 :func:`resolve_architecture` turns any of the three into a tuple of :class:`StackSpec`.
+
+The residual kinds, their preset prefixes and their marks in the notation all come from
+:data:`sklearn_irnet.network.RESIDUALS`, the one table of network families.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-Residual = Literal["individual", "stacked", "none"]
-RESIDUAL_KINDS: tuple[str, ...] = ("individual", "stacked", "none")
+from .network import RESIDUALS
+
+Residual = str
+"""A residual kind: a key of :data:`~sklearn_irnet.network.RESIDUALS`."""
+
+RESIDUAL_KINDS: tuple[str, ...] = tuple(RESIDUALS)
+"""``("individual", "stacked", "none")``: IRNet, SRNet and plain wiring."""
 
 _DEPTH_STACKS: dict[int, tuple[tuple[int, int], ...]] = {
     17: ((1024, 4), (512, 3), (256, 3), (128, 3), (64, 2), (32, 1)),
@@ -29,11 +36,6 @@ _DEPTH_STACKS: dict[int, tuple[tuple[int, int], ...]] = {
         (1024, 4), (1024, 4), (512, 4), (512, 4), (256, 4), (256, 4),
         (128, 4), (128, 4), (64, 4), (64, 4), (32, 4), (16, 3),
     ),
-}
-_FAMILY_RESIDUAL: dict[str, Residual] = {
-    "irnet": "individual",
-    "srnet": "stacked",
-    "plain": "none",
 }
 
 
@@ -79,26 +81,39 @@ class StackSpec:
 
     def to_string(self) -> str:
         """Write the stack in the authors' notation, e.g. ``"1024BARx4"``."""
+        family = RESIDUALS[self.residual]
         flags = ("B" if self.batch_norm else "") + ("A" if self.activation else "")
-        if self.residual == "individual":
-            return f"{self.width}{flags}Rx{self.n_layers}"
-        if self.residual == "stacked":
-            return f"{self.width}{flags}x{self.n_layers}R"
-        return f"{self.width}{flags}x{self.n_layers}"
+        return f"{self.width}{flags}{family.layer_mark}x{self.n_layers}{family.stack_mark}"
 
 
 def _preset_table() -> dict[str, tuple[StackSpec, ...]]:
     table = {}
-    for family, residual in _FAMILY_RESIDUAL.items():
+    for residual, family in RESIDUALS.items():
         for depth, stacks in _DEPTH_STACKS.items():
-            table[f"{family}{depth}"] = tuple(StackSpec(w, n, residual) for w, n in stacks)
+            table[f"{family.preset_prefix}{depth}"] = tuple(
+                StackSpec(w, n, residual) for w, n in stacks
+            )
     return table
 
 
 PRESETS: dict[str, tuple[StackSpec, ...]] = _preset_table()
 """The nine networks of Jha et al. (2019): ``{irnet,srnet,plain}{17,24,48}``."""
 
-_STACK_TOKEN = re.compile(r"^(?P<width>\d+)(?P<flags>[A-Z]*)x(?P<n>\d+)(?P<stack_r>R?)$")
+_LAYER_MARKS = "".join(f.layer_mark for f in RESIDUALS.values())
+_STACK_MARKS = "|".join(re.escape(f.stack_mark) for f in RESIDUALS.values() if f.stack_mark)
+_STACK_TOKEN = re.compile(
+    rf"^(?P<width>\d+)(?P<flags>[A-Z]*)x(?P<n>\d+)(?P<stack_mark>{_STACK_MARKS})?$"
+)
+_KIND_BY_MARKS = {(f.layer_mark, f.stack_mark): kind for kind, f in RESIDUALS.items()}
+
+
+def _listing(items: Sequence[str], last: str) -> str:
+    """``"a, b and c"`` (with ``last="and"``)."""
+    return f"{', '.join(items[:-1])} {last} {items[-1]}" if len(items) > 1 else items[0]
+
+
+def _with_article(text: str) -> str:
+    return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
 
 
 def parse_architecture_string(text: str) -> tuple[tuple[StackSpec, ...], int | None]:
@@ -152,28 +167,39 @@ def _parse_stack_token(token: str, position: int, text: str) -> StackSpec:
     match = _STACK_TOKEN.match(token)
     where = f"token {position + 1} ({token!r}) of architecture {text!r}"
     if match is None:
+        layer_marks = "".join(f"[{m}]" for m in _LAYER_MARKS)
+        stack_marks = "".join(f"[{f.stack_mark}]" for f in RESIDUALS.values() if f.stack_mark)
+        examples = [f"'{StackSpec(1024, 4, kind).to_string()}' ({family.description})"
+                    for kind, family in RESIDUALS.items()]
         raise ValueError(
-            f"Cannot parse {where}: expected '<width>[B][A][R]x<layers>[R]', "
-            "e.g. '1024BARx4' (individual residual), '1024BAx4R' (stacked residual) or "
-            "'1024BAx4' (plain); only the last token may be a bare output width like '1'."
+            f"Cannot parse {where}: expected '<width>[B][A]{layer_marks}x<layers>{stack_marks}', "
+            f"e.g. {_listing(examples, 'or')}; only the last token may be a bare output width "
+            "like '1'."
         )
     flags = match["flags"]
-    unknown = sorted(set(flags) - set("BAR"))
+    allowed = ["B (BatchNorm)", "A (activation)"] + [
+        f"{f.layer_mark} ({f.description})" for f in RESIDUALS.values() if f.layer_mark
+    ]
+    unknown = sorted(set(flags) - set("BA" + _LAYER_MARKS))
     if unknown or len(set(flags)) != len(flags):
         raise ValueError(
-            f"Cannot parse {where}: flags {flags!r} may only contain B (BatchNorm), "
-            f"A (activation) and R (individual residual), each at most once."
+            f"Cannot parse {where}: flags {flags!r} may only contain {_listing(allowed, 'and')}, "
+            "each at most once."
         )
-    individual, stacked = "R" in flags, bool(match["stack_r"])
-    if individual and stacked:
+    layer_mark = "".join(m for m in _LAYER_MARKS if m in flags)
+    stack_mark = match["stack_mark"] or ""
+    residual = _KIND_BY_MARKS.get((layer_mark, stack_mark))
+    if residual is None:
+        asked = [_with_article(f"{f.description} ({f.layer_mark!r} before 'x')")
+                 for f in RESIDUALS.values() if f.layer_mark and f.layer_mark in layer_mark]
+        asked += [_with_article(f"{f.description} ({f.stack_mark!r} at the end)")
+                  for f in RESIDUALS.values() if f.stack_mark and f.stack_mark == stack_mark]
         raise ValueError(
-            f"Cannot parse {where}: it asks for both an individual residual ('R' before 'x') "
-            "and a stacked residual ('R' at the end); choose one."
+            f"Cannot parse {where}: it asks for both {_listing(asked, 'and')}; choose one."
         )
     width, n_layers = int(match["width"]), int(match["n"])
     if width < 1 or n_layers < 1:
         raise ValueError(f"Cannot parse {where}: width and number of layers must be >= 1.")
-    residual: Residual = "individual" if individual else "stacked" if stacked else "none"
     return StackSpec(width, n_layers, residual, batch_norm="B" in flags, activation="A" in flags)
 
 

@@ -4,7 +4,12 @@
 :func:`sklearn.model_selection.cross_validate` with one shared splitter and gathers a tidy
 table (one row per model and fold) plus out-of-fold predictions for parity plots.
 :func:`make_model` builds the ready-made models by name: the classical baselines and the
-nine networks of the IRNet paper.
+nine networks of the IRNet paper. :func:`training_size_curve` repeats a comparison on
+subsets of each training fold.
+
+Rows that share a group (for example polymorphs sharing a formula) are kept on one side of
+every split: with ``groups`` in which some label repeats, an integer ``cv`` gives a shuffled
+:class:`~sklearn.model_selection.GroupKFold` instead of a :class:`~sklearn.model_selection.KFold`.
 """
 
 from __future__ import annotations
@@ -24,7 +29,13 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.linear_model import RidgeCV
-from sklearn.model_selection import KFold, PredefinedSplit, check_cv, cross_validate
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    PredefinedSplit,
+    check_cv,
+    cross_validate,
+)
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -181,29 +192,50 @@ def resolve_cv(
     cv: int | Any = 5,
     *,
     test_fold: Sequence[int] | np.ndarray | None = None,
+    groups: Any = None,
     random_state: int | None = 0,
 ) -> Any:
     """The splitter used by :func:`compare_models`.
 
-    An int gives a shuffled :class:`~sklearn.model_selection.KFold`; ``test_fold`` (one
-    fold id per row, ``-1`` for rows always in training) gives a
-    :class:`~sklearn.model_selection.PredefinedSplit`, e.g. Matbench's official folds;
-    anything else is passed to :func:`sklearn.model_selection.check_cv`.
+    An int gives a shuffled :class:`~sklearn.model_selection.KFold`, or, when ``groups``
+    has a label on more than one row, a shuffled
+    :class:`~sklearn.model_selection.GroupKFold`, so that the rows of a group are never split
+    between training and test (``shuffle`` needs scikit-learn >= 1.6, the oldest version
+    this package supports). Groups that are all distinct give the KFold, whose folds are
+    then group folds already. ``test_fold`` (one fold id per row, ``-1`` for rows always in
+    training) gives a :class:`~sklearn.model_selection.PredefinedSplit`, e.g. Matbench's
+    official folds; anything else is passed to :func:`sklearn.model_selection.check_cv`.
+
+    Raises
+    ------
+    ValueError
+        If an int ``cv`` is below 2, or above the number of distinct groups.
 
     Examples
     --------
     >>> resolve_cv(3)
     KFold(n_splits=3, random_state=0, shuffle=True)
+    >>> resolve_cv(2, groups=["a", "a", "b", "c"])
+    GroupKFold(n_splits=2, random_state=0, shuffle=True)
     >>> resolve_cv(test_fold=[0, 1, 0, 1]).get_n_splits()
     2
     """
     if test_fold is not None:
         return PredefinedSplit(np.asarray(test_fold))
-    if isinstance(cv, int | np.integer):
-        if cv < 2:
-            raise ValueError(f"cv must be at least 2 folds, got {cv}.")
-        return KFold(n_splits=int(cv), shuffle=True, random_state=random_state)
-    return check_cv(cv)
+    if not isinstance(cv, int | np.integer):
+        return check_cv(cv)
+    if cv < 2:
+        raise ValueError(f"cv must be at least 2 folds, got {cv}.")
+    if groups is not None:
+        labels = np.asarray(groups).reshape(-1)
+        n_groups = len(np.unique(labels))
+        if n_groups < len(labels):
+            if n_groups < cv:
+                raise ValueError(
+                    f"cv={cv} folds need at least {cv} distinct groups, got {n_groups}."
+                )
+            return GroupKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+    return KFold(n_splits=int(cv), shuffle=True, random_state=random_state)
 
 
 def compare_models(
@@ -233,16 +265,18 @@ def compare_models(
     y : array-like of shape (n_samples,)
         Target.
     cv : int, splitter or iterable, default=5
-        Cross-validation strategy, see :func:`resolve_cv`.
+        Cross-validation strategy, see :func:`resolve_cv` (an int with repeating
+        ``groups`` splits by group).
     test_fold : array-like of int, optional
         Predefined fold of every row (overrides ``cv``).
     groups : array-like, optional
-        Group labels for group-aware splitters.
+        Group label of each row; rows of a group stay on one side of every split made
+        from an int ``cv``, and group-aware splitters receive them.
     n_jobs : int or None, default=None
         Folds fitted in parallel by ``cross_validate``. Workers limit the threads of
         torch and BLAS so that parallel folds do not oversubscribe the cores.
     random_state : int or None, default=0
-        Seed of the shuffled KFold and of the models built by name.
+        Seed of the shuffled (Group)KFold and of the models built by name.
     progress : callable, optional
         Called with a one-line message after each model (e.g. ``print``).
     **network_params
@@ -272,7 +306,8 @@ def compare_models(
                  for name in names}
     if not named:
         raise ValueError("models is empty: give at least one estimator or model name.")
-    splitter = resolve_cv(cv, test_fold=test_fold, random_state=random_state)
+    splitter = resolve_cv(cv, test_fold=test_fold, groups=groups, random_state=random_state)
+    groups = _groups_for(cv, splitter, groups)
     y_array = np.asarray(y)
     score_rows, prediction_frames, estimators = [], [], {}
     for position, (name, estimator) in enumerate(named.items(), start=1):
@@ -314,6 +349,85 @@ def compare_models(
         predictions=pd.concat(prediction_frames, ignore_index=True),
         estimators=estimators,
     )
+
+
+def training_size_curve(
+    models: Mapping[str, BaseEstimator] | Iterable[str],
+    X: Any,
+    y: Any,
+    fractions: Iterable[float],
+    *,
+    cv: int | Any = 5,
+    groups: Any = None,
+    full: ModelComparison | None = None,
+    n_jobs: int | None = None,
+    random_state: int | None = 0,
+    progress: Callable[[str], None] | None = None,
+    **network_params: Any,
+) -> pd.DataFrame:
+    """Test scores when each training fold is cut to fractions of its size.
+
+    The test part of every fold stays whole; the training part is a random subset of
+    ``fraction`` of its rows (at least 2), drawn once per fraction and fold.
+
+    Parameters
+    ----------
+    models, X, y, cv, groups, n_jobs, random_state, progress, **network_params
+        As for :func:`compare_models`; the folds are those of ``resolve_cv(cv, groups=...)``.
+    fractions : iterable of float
+        Fractions of each training fold, in (0, 1].
+    full : ModelComparison, optional
+        The comparison on whole training folds (same ``cv``, ``groups``, ``random_state``):
+        its scores are reused for fraction 1 instead of fitting again.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The per-fold ``scores`` of :class:`ModelComparison` for every fraction, stacked;
+        ``n_train`` tells the fractions apart.
+
+    Raises
+    ------
+    ValueError
+        If a fraction lies outside (0, 1] or none is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    >>> table = training_size_curve(["ridge"], X, y, [0.5, 1.0], cv=3)
+    >>> sorted(table["n_train"].unique())
+    [np.int64(20), np.int64(40)]
+    """
+    fractions = sorted(set(fractions))
+    if not fractions or fractions[0] <= 0 or fractions[-1] > 1:
+        raise ValueError(f"fractions must lie in (0, 1], got {fractions}.")
+    splitter = resolve_cv(cv, groups=groups, random_state=random_state)
+    groups = _groups_for(cv, splitter, groups)
+    rng = np.random.RandomState(random_state)
+    tables = []
+    for fraction in fractions:
+        if fraction == 1.0 and full is not None:
+            tables.append(full.scores)
+            continue
+        splits = []
+        for train, test in splitter.split(X, y, groups):
+            subset = rng.choice(train, max(2, int(round(fraction * len(train)))), replace=False)
+            splits.append((np.sort(subset), test))
+        if progress is not None:
+            progress(f"training size {fraction:g} of each fold:")
+        partial = compare_models(models, X, y, cv=splits, n_jobs=n_jobs,
+                                 random_state=random_state, progress=progress,
+                                 **network_params)
+        tables.append(partial.scores)
+    return pd.concat(tables, ignore_index=True)
+
+
+def _groups_for(cv: Any, splitter: Any, groups: Any) -> Any:
+    """``groups``, except for the KFold an int ``cv`` gave: its groups are all distinct and
+    scikit-learn warns that KFold ignores them."""
+    return None if isinstance(cv, int | np.integer) and isinstance(splitter, KFold) else groups
 
 
 def _take_rows(X: Any, rows: np.ndarray) -> Any:

@@ -9,16 +9,36 @@ of an architecture (see :mod:`sklearn_irnet.architecture`) and a linear output l
 Shortcuts follow the authors' code: the shortcut is added after the activation with no
 activation after the sum; where the width changes it is a linear projection with bias and
 no BatchNorm, otherwise the identity.
+
+:data:`RESIDUALS` is the one table of the families: for each residual kind, its preset
+prefix, its marks in the authors' architecture notation and how it wires a stack. The
+architecture module reads its kinds, notation and presets from it, so a new family is one
+new row there (and its wiring function).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from torch import nn
 
-from .architecture import StackSpec
+
+class StackLike(Protocol):
+    """What the network reads of a stack: :class:`~sklearn_irnet.architecture.StackSpec`.
+
+    (A protocol rather than an import: the architecture module reads :data:`RESIDUALS`
+    from here, and the package keeps its imports free of cycles.)
+    """
+
+    width: int
+    n_layers: int
+    residual: str
+    batch_norm: bool
+    activation: bool
+
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -143,6 +163,62 @@ class StackedResidualBlock(nn.Module):
         return self.layers(x) + self.shortcut(x)
 
 
+Wiring = Callable[[list[DenseLayer], int], list[nn.Module]]
+"""Turns the layers of one stack and its input width into the modules of the body."""
+
+
+def _wire_individual(layers: list[DenseLayer], in_features: int) -> list[nn.Module]:
+    return [IndividualResidualBlock(layer, in_features=layer.linear.in_features)
+            for layer in layers]
+
+
+def _wire_stacked(layers: list[DenseLayer], in_features: int) -> list[nn.Module]:
+    return [StackedResidualBlock(layers, in_features=in_features)]
+
+
+def _wire_plain(layers: list[DenseLayer], in_features: int) -> list[nn.Module]:
+    return list(layers)
+
+
+@dataclass(frozen=True)
+class ResidualFamily:
+    """One way of wiring shortcuts, with its names in presets and architecture strings.
+
+    Parameters
+    ----------
+    preset_prefix : str
+        Prefix of the family's presets (``"irnet"`` gives ``"irnet17"``, ...).
+    description : str
+        Short name used in error messages, e.g. ``"individual residual"``.
+    layer_mark : str
+        Flag written between the width and ``x`` in the authors' notation (``"R"`` in
+        ``"1024BARx4"``), or ``""``.
+    stack_mark : str
+        Mark written after the number of layers (``"R"`` in ``"1024BAx4R"``), or ``""``.
+    wire : callable
+        ``wire(layers, in_features)`` returns the modules of one stack.
+
+    Examples
+    --------
+    >>> RESIDUALS["stacked"].preset_prefix, RESIDUALS["stacked"].stack_mark
+    ('srnet', 'R')
+    """
+
+    preset_prefix: str
+    description: str
+    layer_mark: str
+    stack_mark: str
+    wire: Wiring
+
+
+RESIDUALS: dict[str, ResidualFamily] = {
+    "individual": ResidualFamily("irnet", "individual residual", "R", "", _wire_individual),
+    "stacked": ResidualFamily("srnet", "stacked residual", "", "R", _wire_stacked),
+    "none": ResidualFamily("plain", "plain", "", "", _wire_plain),
+}
+"""The network families by residual kind (the ``residual`` of a ``StackSpec``)."""
+
+
 class DeepRegressionNetwork(nn.Module):
     """Fully connected regression network built from stacks of layers.
 
@@ -187,7 +263,7 @@ class DeepRegressionNetwork(nn.Module):
     def __init__(
         self,
         n_features: int,
-        stacks: Sequence[StackSpec],
+        stacks: Sequence[StackLike],
         n_outputs: int = 1,
         *,
         activation: str = "relu",
@@ -224,7 +300,7 @@ class DeepRegressionNetwork(nn.Module):
                         batch_norm_eps=batch_norm_eps,
                     )
                 )
-            blocks.extend(_wire_stack(spec, layers, width))
+            blocks.extend(RESIDUALS[spec.residual].wire(layers, width))
             width = spec.width
         self.body = nn.Sequential(*blocks)
         self.head = nn.Linear(width, n_outputs)
@@ -244,17 +320,6 @@ class DeepRegressionNetwork(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))
-
-
-def _wire_stack(spec: StackSpec, layers: list[DenseLayer], in_features: int) -> list[nn.Module]:
-    if spec.residual == "stacked":
-        return [StackedResidualBlock(layers, in_features=in_features)]
-    if spec.residual == "individual":
-        blocks: list[nn.Module] = []
-        for layer in layers:
-            blocks.append(IndividualResidualBlock(layer, in_features=layer.linear.in_features))
-        return blocks
-    return list(layers)
 
 
 def count_parameters(module: nn.Module) -> int:

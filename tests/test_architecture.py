@@ -36,6 +36,7 @@ def test_presets_match_paper(depth, family, residual):
     [("plain17", 4.71), ("irnet17", 5.55), ("srnet17", 5.55), ("irnet24", 5.91),
      ("plain48", 10.68), ("irnet48", 11.53), ("srnet48", 11.53)],
 )
+@pytest.mark.slow
 def test_parameter_counts_match_paper(preset, millions):
     net = DeepRegressionNetwork(145, PRESETS[preset])
     assert round(count_parameters(net) / 1e6, 2) == millions
@@ -93,3 +94,19 @@ def test_resolve_sequences_and_conflicts():
         resolve_architecture([])
     with pytest.raises(ValueError, match="residual must be one of"):
         resolve_architecture([(8, 1)], residual="dense")
+
+
+def test_every_family_of_the_registry_round_trips_and_builds():
+    from sklearn_irnet.architecture import RESIDUAL_KINDS
+    from sklearn_irnet.network import RESIDUALS, DenseLayer
+
+    assert RESIDUAL_KINDS == tuple(RESIDUALS) == ("individual", "stacked", "none")
+    for kind, family in RESIDUALS.items():
+        spec = StackSpec(64, 3, kind)
+        text = spec.to_string()
+        assert text == f"64BA{family.layer_mark}x3{family.stack_mark}"
+        assert parse_architecture_string(text) == ((spec,), None)
+        assert {s.residual for s in PRESETS[f"{family.preset_prefix}17"]} == {kind}
+        layers = [DenseLayer(5, 64), DenseLayer(64, 64), DenseLayer(64, 64)]
+        expected = [type(m) for m in family.wire(layers, 5)]
+        assert [type(m) for m in DeepRegressionNetwork(5, [spec]).body] == expected

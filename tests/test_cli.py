@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,6 +14,7 @@ pytest.importorskip("matminer")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
+@pytest.mark.slow
 def test_compare_writes_tables_and_plots(tmp_path, capsys):
     out = tmp_path / "run"
     status = main(["compare", "--limit", "150", "--cv", "3", "--models", "plain17,ridge,dummy",
@@ -46,6 +48,39 @@ def test_compare_on_a_csv(tmp_path):
     assert len(pd.read_csv(tmp_path / "o" / "predictions.csv")) == len(formulas)
 
 
+def test_repeated_formulas_never_straddle_train_and_test(tmp_path, capsys):
+    """Polymorphs share a formula: a shuffled KFold would put one in training, one in test."""
+    formulas = ["NaCl", "KCl", "MgO", "CaO", "Fe2O3", "Al2O3", "SiO2", "TiO2", "ZnO", "CuO",
+                "LiF", "NaF"]
+    rows = [(f, i + 0.1 * copy) for i, f in enumerate(formulas) for copy in range(3)]
+    rows.append(("Na2Cl2", 0.5))  # the composition of NaCl, written differently
+    csv = tmp_path / "polymorphs.csv"
+    pd.DataFrame(rows, columns=["formula", "y"]).to_csv(csv, index=False)
+    out = tmp_path / "o"
+    status = main(["compare", "--dataset", str(csv), "--target-col", "y", "--models", "ridge",
+                   "--cv", "4", "--out", str(out), "--no-plots", "--features", "elemnet"])
+    assert status == 0
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert sorted(predictions["row"]) == list(range(len(rows)))
+    composition = {f: f for f, _ in rows} | {"Na2Cl2": "NaCl"}
+    keys = np.array([composition[f] for f, _ in rows])
+    for _, fold in predictions.groupby("fold"):
+        test = set(fold["row"])
+        train = set(range(len(rows))) - test
+        assert not set(keys[list(test)]) & set(keys[list(train)])
+    assert "folds: GroupKFold(n_splits=4, random_state=0, shuffle=True), grouped by formula " \
+           "(37 of 37 rows share their formula" in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert config["splitter"].startswith("GroupKFold(n_splits=4")
+
+
+def test_unique_formulas_keep_the_shuffled_kfold(tmp_path, capsys):
+    assert main(["compare", "--limit", "60", "--cv", "3", "--models", "dummy", "--no-plots",
+                 "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "folds: KFold(n_splits=3, random_state=0, shuffle=True), every formula once" in printed
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -76,8 +111,23 @@ def test_bad_csv_columns_and_values(tmp_path, capsys):
     assert "Xx2O" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_python_dash_m_entry_point():
     done = subprocess.run([sys.executable, "-m", "sklearn_irnet", "compare", "--models", "x"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.startswith("sklearn-irnet: error: unknown model(s) ['x']")
+
+
+@pytest.mark.slow
+def test_matbench_on_official_folds_beside_the_leaderboard(shared_data, tmp_path, capsys):
+    out = tmp_path / "mb"
+    status = main(["matbench", "--tasks", "matbench_steels", "--models", "ridge,dummy",
+                   "--data-home", str(shared_data / "matbench"), "--out", str(out)])
+    assert status == 0
+    scores = pd.read_csv(out / "matbench_scores.csv")
+    assert len(scores) == 10 and set(scores["task"]) == {"matbench_steels"}
+    table = (out / "matbench_steels" / "summary.md").read_text()
+    assert table.startswith("### matbench_steels\n\n| model | mean MAE | std | source |")
+    assert "| MODNet | 87.8 |  | Matbench v0.1 leaderboard |" in table
+    assert "| ridge |" in table and table.strip() in capsys.readouterr().out

@@ -6,7 +6,13 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GroupKFold
 
 from sklearn_irnet import IRNetRegressor
-from sklearn_irnet.compare import MODEL_NAMES, compare_models, make_model, resolve_cv
+from sklearn_irnet.compare import (
+    MODEL_NAMES,
+    compare_models,
+    make_model,
+    resolve_cv,
+    training_size_curve,
+)
 
 from .conftest import FAST_PARAMS
 
@@ -50,6 +56,7 @@ def test_predefined_folds_and_group_splitters(regression_data):
         assert not test_groups & train_groups
 
 
+@pytest.mark.slow
 def test_parallel_folds_match_serial(regression_data):
     X, y = regression_data
     serial = compare_models({"irnet": IRNetRegressor(**FAST_PARAMS)}, X, y, cv=2)
@@ -86,3 +93,32 @@ def test_linear_baseline_is_protected_from_out_of_range_features():
     ridge = make_model("ridge").fit(X, y)
     # measured: 5.0 with clipping, 7.5e5 for StandardScaler + RidgeCV without it
     assert abs(ridge.predict(X_new)[0]) < 6
+
+
+def test_integer_cv_splits_by_group_when_groups_repeat():
+    X, y = np.zeros((12, 1)), np.arange(12.0)
+    repeated = np.repeat(np.arange(6), 2)
+    splitter = resolve_cv(3, groups=repeated, random_state=1)
+    assert isinstance(splitter, GroupKFold)
+    for train, test in splitter.split(X, y, repeated):
+        assert not set(repeated[train]) & set(repeated[test])
+    # all-distinct groups: the same shuffled KFold (and folds) as without groups
+    unique = resolve_cv(3, groups=np.arange(12), random_state=1)
+    plain = resolve_cv(3, random_state=1)
+    assert repr(unique) == repr(plain) == "KFold(n_splits=3, random_state=1, shuffle=True)"
+    with pytest.raises(ValueError, match="cv=4 folds need at least 4 distinct groups, got 3"):
+        resolve_cv(4, groups=[0, 0, 1, 1, 2, 2])
+    result = compare_models(["dummy"], X, y, cv=3, groups=repeated)
+    for _, rows in result.predictions.groupby("fold")["row"]:
+        train = np.setdiff1d(np.arange(12), rows.to_numpy())
+        assert not set(repeated[rows.to_numpy()]) & set(repeated[train])
+
+
+def test_training_size_curve_cuts_training_folds(regression_data):
+    X, y = regression_data
+    full = compare_models(["ridge"], X, y, cv=4)
+    table = training_size_curve(["ridge"], X, y, [1.0, 0.25], cv=4, full=full)
+    assert sorted(table["n_train"].unique()) == [45, 180]
+    assert table.query("n_train == 180")["mae"].tolist() == full.scores["mae"].tolist()
+    with pytest.raises(ValueError, match=r"fractions must lie in \(0, 1\]"):
+        training_size_curve(["ridge"], X, y, [0.0, 0.5])

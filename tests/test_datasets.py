@@ -116,6 +116,7 @@ def transport_frame():
     return load_mp_transport(as_frame=True).frame
 
 
+@pytest.mark.slow
 def test_mp_transport_default(transport_frame):
     X, y = load_mp_transport(return_X_y=True)
     assert X.shape == y.shape == (47737,)
@@ -130,6 +131,7 @@ def test_mp_transport_default(transport_frame):
     assert "Na3N" in set(transport_frame["composition"])
 
 
+@pytest.mark.slow
 def test_mp_transport_matches_archive(transport_frame):
     import matminer
 
@@ -140,6 +142,7 @@ def test_mp_transport_matches_archive(transport_frame):
     np.testing.assert_array_equal(raw["kappa_n"], transport_frame["kappa_n"])
 
 
+@pytest.mark.slow
 def test_mp_transport_targets():
     bunch = load_mp_transport(target=("sigma_p", "PF_n"))
     assert bunch.target.shape == (47737, 2)
@@ -227,6 +230,7 @@ def test_matbench_test_fold_is_kfold():
     np.testing.assert_array_equal(matbench_test_fold(np.zeros(23)), expected)
 
 
+@pytest.mark.slow
 @needs_matbench
 @pytest.mark.parametrize("task", sorted(MATBENCH_TASKS))
 def test_matbench_task(task):
@@ -256,6 +260,7 @@ def test_matbench_task(task):
     assert task in bunch.DESCR
 
 
+@pytest.mark.slow
 @needs_matbench
 def test_matbench_sodium_nitride_survives():
     frame = load_matbench("mp_e_form", data_home=MATBENCH_DIR, as_frame=True).frame
@@ -305,6 +310,7 @@ def oqmd():
     return load_oqmd_formation_enthalpy(OQMD_FILE, as_frame=True)
 
 
+@pytest.mark.slow
 def test_oqmd_drops_unphysical_rows(oqmd):
     assert oqmd.n_dropped == 86
     assert len(oqmd.data) == len(oqmd.target) == len(oqmd.split) == 341700 - 86
@@ -318,12 +324,14 @@ def test_oqmd_drops_unphysical_rows(oqmd):
     assert {"N1Na1", "N1Na3"} <= set(oqmd.data["composition"])
 
 
+@pytest.mark.slow
 def test_oqmd_split_counts(oqmd):
     counts = pd.Series(oqmd.split).value_counts()
     # 69/13/4 of the unphysical rows sit in train/val/test
     assert counts.to_dict() == {"train": 239190 - 69, "val": 51255 - 13, "test": 51255 - 4}
 
 
+@pytest.mark.slow
 @needs_oqmd
 def test_oqmd_keep_all_and_numpy_output(caplog):
     with caplog.at_level(logging.INFO, logger="sklearn_irnet.datasets"):
@@ -365,3 +373,52 @@ def test_oqmd_errors(tmp_path, monkeypatch):
     pd.DataFrame({"formula": ["Fe"], "a": [0.0], "b": [1.0]}).to_csv(bad, index=False)
     with pytest.raises(ValueError, match="formula, <target>, split"):
         load_oqmd_formation_enthalpy(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# load_dataset: any dataset by name, with its composition groups
+# --------------------------------------------------------------------------------------------
+def test_formula_groups_compare_compositions():
+    groups = datasets.formula_groups(["NaCl", "MgO", "ClNa", "Na2Cl2", "Xx", "Xx", "Na Cl"])
+    assert groups.tolist() == [0, 1, 0, 0, 2, 2, 0]
+
+
+@pytest.mark.slow
+def test_load_dataset_names_repeated_formulas():
+    transport = datasets.load_dataset("mp_transport")
+    assert len(transport) == 47737 and transport.target_label == "S_p"
+    # polymorphs: 18,254 rows share their formula with another row
+    assert transport.repeated_formulas and transport.n_sharing_formula == 18254
+    # 34,631 distinct strings, 34,630 compositions: "F" and "F2" are both fluorine
+    assert transport.formulas.nunique() == 34631 and len(np.unique(transport.groups)) == 34630
+    fluorine = transport.groups[transport.formulas.isin(["F", "F2"]).to_numpy()]
+    assert len(fluorine) == 4 and len(set(fluorine)) == 1
+    expt = datasets.load_dataset("expt_formation_enthalpy")
+    assert not expt.repeated_formulas and expt.test_fold is None
+    subset = transport.sample(1000, random_state=1)
+    assert len(subset) == 1000 and subset.formulas.index.is_monotonic_increasing
+    np.testing.assert_array_equal(subset.groups, transport.groups[subset.formulas.index])
+
+
+def test_load_dataset_csv_and_its_errors(tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("formula,gap,note\nNaN,1.5,sodium nitride\nNaCl,2,x\nClNa,abc,y\n")
+    with pytest.raises(ValueError, match=r"1 non-numeric or missing value\(s\) \(row 2: 'abc'\)"):
+        datasets.load_dataset(csv, target_col="gap")
+    csv.write_text("formula,gap\nNaN,1.5\nNaCl,2\nClNa,3\n")
+    data = datasets.load_dataset(csv, target_col="gap")
+    assert data.formulas.tolist() == ["NaN", "NaCl", "ClNa"]
+    assert data.target.tolist() == [1.5, 2.0, 3.0] and data.n_sharing_formula == 2
+    with pytest.raises(ValueError, match=r"target column 'y' not in d.csv; columns are"):
+        datasets.load_dataset(csv, target_col="y")
+    with pytest.raises(ValueError, match=r"formula column 'comp' not in d.csv"):
+        datasets.load_dataset(csv, formula_col="comp", target_col="gap")
+    with pytest.raises(ValueError, match="neither a built-in dataset"):
+        datasets.load_dataset(tmp_path / "absent.csv", target_col="gap")
+
+
+@needs_matbench
+def test_load_dataset_matbench_keeps_the_official_folds():
+    data = datasets.load_dataset("matbench_steels", data_home=MATBENCH_DIR)
+    assert len(data) == 312 and data.target_label == "yield strength"
+    assert sorted(np.unique(data.test_fold)) == [0, 1, 2, 3, 4]

@@ -15,6 +15,8 @@ from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.architecture import PRESETS, StackSpec
 from sklearn_irnet.network import DeepRegressionNetwork
 
+pytestmark = pytest.mark.slow  # trains 48-layer networks: seconds each
+
 NARROW_48 = [(spec.width // 8, spec.n_layers) for spec in PRESETS["irnet48"]]
 
 

@@ -25,6 +25,7 @@ def test_learns_a_smooth_function(regression_data):
     assert model.n_parameters_ == sum(p.numel() for p in model.net_.module_.parameters())
 
 
+@pytest.mark.slow
 def test_output_shapes_follow_y(regression_data):
     X, y = regression_data
     one_d = IRNetRegressor(**FAST_PARAMS).fit(X, y)
@@ -40,6 +41,7 @@ def test_output_shapes_follow_y(regression_data):
     assert np.corrcoef(pred[:, 1], Y[:, 1])[0, 1] > 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
 def test_numeric_dtypes_are_accepted(regression_data, dtype):
     X, y = regression_data
@@ -79,6 +81,7 @@ def test_shuffling_is_seeded_and_changes_every_epoch():
     assert sorted(epoch_a) == list(range(10))
 
 
+@pytest.mark.slow
 def test_random_state_gives_identical_predictions(regression_data):
     X, y = regression_data
     params = {**FAST_PARAMS, "early_stopping": True, "dropout": 0.1}
@@ -207,6 +210,7 @@ def test_user_callbacks_run_and_parameter_is_not_mutated(regression_data):
     assert not hasattr(recorder, "epochs_seen")  # the estimator's parameter stays pristine
 
 
+@pytest.mark.slow
 def test_n_threads_applies_during_fit_only(regression_data):
     X, y = regression_data
     before = torch.get_num_threads()
@@ -351,6 +355,7 @@ np.save(sys.argv[1], model.fit(X, y).predict(X))
 """
 
 
+@pytest.mark.slow
 def test_predictions_identical_across_processes(tmp_path):
     import subprocess
     import sys

@@ -2,6 +2,7 @@
 
 import warnings
 
+import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -9,6 +10,9 @@ from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.ensemble import DeepEnsembleRegressor
 
 from .conftest import FAST_PARAMS
+
+# about 100 checks that each train a small network: 14 s, the quick run's largest share
+pytestmark = pytest.mark.slow
 
 EXPECTED_FAILED_CHECKS = {
     "check_methods_subset_invariance": (

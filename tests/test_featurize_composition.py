@@ -134,6 +134,7 @@ def test_edge_formulas_equal_matminer(impute_nan):
         assert np.isnan(actual).sum() > 100
 
 
+@pytest.mark.slow
 def test_real_formulas_equal_matminer():
     """>= 2000 OQMD formulas plus odd Matbench compositions (steels, experimental gaps)."""
     oqmd = read_shared("oqmd/oqmd_formation_enthalpy.csv.gz")["formula"]
@@ -303,6 +304,7 @@ def _formula_strings(draw, depth=0):
     return draw(st.sampled_from(["", " "])).join(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_formula_strings())
 def test_parser_agrees_with_pymatgen(formula):
@@ -719,3 +721,16 @@ def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         check(estimator)
+
+
+def test_make_featurizer_by_feature_set_name():
+    from sklearn_irnet.featurize import FEATURE_SETS, make_featurizer
+
+    assert list(FEATURE_SETS) == ["magpie", "elemnet"]
+    magpie = make_featurizer("magpie", column=None)
+    assert isinstance(magpie, MagpieFeaturizer) and magpie.column is None
+    elemnet = make_featurizer("elemnet")
+    assert isinstance(elemnet, ElementFractionFeaturizer) and elemnet.elements == "elemnet"
+    assert elemnet.fit_transform(["NaCl"]).shape == (1, 86)
+    with pytest.raises(ValueError, match="Unknown feature set 'magpy'; choose from magpie"):
+        make_featurizer("magpy")

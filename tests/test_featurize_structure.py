@@ -64,6 +64,7 @@ def elastic():
 # ------------------------------------------------------------------------------------------
 # output and agreement with matminer
 # ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_names_and_counts(elastic):
     df, featurizer, features = elastic
     assert features.shape == (3, 145 + 128)
@@ -88,6 +89,7 @@ def test_names_and_counts(elastic):
     ]
 
 
+@pytest.mark.slow
 def test_matches_matminer(elastic):
     from matminer.featurizers.composition import (
         ElementProperty,
@@ -130,6 +132,7 @@ def test_matches_matminer(elastic):
             np.testing.assert_allclose(features[i], expected, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_dropped_ranges_are_redundant(elastic):
     _, featurizer, features = elastic
     frame = pd.DataFrame(features, columns=featurizer.get_feature_names_out())
@@ -141,6 +144,7 @@ def test_dropped_ranges_are_redundant(elastic):
         )
 
 
+@pytest.mark.slow
 def test_known_values(small):
     featurizer = StructureFeaturizer().set_output(transform="pandas")
     out = featurizer.fit_transform(list(small.values()))
@@ -160,6 +164,7 @@ def test_known_values(small):
 # ------------------------------------------------------------------------------------------
 # inputs
 # ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_input_formats_agree(small):
     nacl = small["NaCl"]
     as_dict = nacl.as_dict()
@@ -185,6 +190,7 @@ def test_input_formats_agree(small):
         ("mp_dielectric_constant_2017", "poscar"),
     ],
 )
+@pytest.mark.slow
 def test_real_files(name, column):
     df = _read(name, 2)
     featurizer = StructureFeaturizer(column=column).set_output(transform="pandas")
@@ -194,6 +200,7 @@ def test_real_files(name, column):
     assert not out.isna().any().any()
 
 
+@pytest.mark.slow
 def test_containers(small):
     nacl = small["NaCl"]
     frame = pd.DataFrame({"id": ["a", "b"], "structure": [nacl, nacl]}, index=[10, 11])
@@ -231,6 +238,7 @@ def _bad_inputs(small):
     return [good_cif, broken_cif, "not a structure", None, disordered, 42, ""]
 
 
+@pytest.mark.slow
 def test_bad_rows_raise_with_positions(small):
     X = _bad_inputs(small)
     with pytest.raises(ValueError) as info:
@@ -247,6 +255,19 @@ def test_bad_rows_raise_with_positions(small):
     assert "on_error='nan'" in message
 
 
+def test_input_handling_shared_with_the_composition_featurizers():
+    """Sparse input and every kind of missing value are handled as for formulas."""
+    import scipy.sparse
+
+    featurizer = StructureFeaturizer(composition_featurizer="drop")
+    with pytest.raises(TypeError, match="Sparse input is not supported"):
+        featurizer.fit_transform(scipy.sparse.csr_matrix(np.ones((2, 1))))
+    with pytest.raises(ValueError) as info:
+        featurizer.fit_transform([np.float32("nan"), pd.NaT, pd.NA])
+    assert str(info.value).count("(missing value)") == 3
+
+
+@pytest.mark.slow
 def test_bad_rows_nan(small):
     X = _bad_inputs(small)
     with pytest.warns(UserWarning, match="6 of 7 structures") as record:
@@ -256,6 +277,7 @@ def test_bad_rows_nan(small):
     assert np.isnan(out[1:]).all()
 
 
+@pytest.mark.slow
 def test_composition_failure_reported_by_row(small):
     # element fractions restricted to Na and Cl cannot represent Au
     gold = Structure(Lattice.cubic(4.08), ["Au"], [[0, 0, 0]])
@@ -282,6 +304,7 @@ def test_invalid_parameters():
 # ------------------------------------------------------------------------------------------
 # composition part, parallelism, pipelines
 # ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_composition_featurizer_options(small):
     structures = [small["NaCl"], small["Fe"]]
     default = StructureFeaturizer().fit_transform(structures)
@@ -307,6 +330,7 @@ def test_composition_featurizer_options(small):
     assert fractions.fit(structures).n_features_out_ == 118 + 126
 
 
+@pytest.mark.slow
 def test_n_jobs_survives_clone_and_agrees(small):
     structures = list(small.values())
     serial = StructureFeaturizer().fit_transform(structures)
@@ -315,6 +339,7 @@ def test_n_jobs_survives_clone_and_agrees(small):
     np.testing.assert_array_equal(parallel.fit_transform(structures), serial)
 
 
+@pytest.mark.slow
 def test_in_a_pipeline(small):
     structures = list(small.values())
     y = np.arange(len(structures), dtype=float)

@@ -51,6 +51,7 @@ def test_plain_network_has_no_shortcuts():
     assert n_linear == 17  # 16 hidden layers + output, no projections
 
 
+@pytest.mark.slow
 def test_irnet_and_srnet_have_same_projections():
     def projections(net):
         return sum(
@@ -81,6 +82,7 @@ def test_initialisation_glorot_zero_bias_and_batchnorm_eps():
     assert net.body[0].layer.norm.eps == pytest.approx(1e-3)
 
 
+@pytest.mark.slow
 def test_output_init_zero_starts_at_zero_and_glorot_starts_far_off():
     torch.manual_seed(0)
     x = torch.randn(512, 145)

@@ -48,6 +48,7 @@ def _grid_search(X, y, n_jobs):
     return search.fit(X, y)
 
 
+@pytest.mark.slow
 def test_grid_search_in_parallel_matches_serial(regression_data):
     X, y = regression_data
     parallel = _grid_search(X, y, n_jobs=2)
@@ -88,6 +89,7 @@ def test_clone_gives_unfitted_copy_with_same_params(regression_data):
 
 @pytest.mark.parametrize("dump, load", [(pickle.dumps, pickle.loads),
                                         ("joblib", "joblib")])
+@pytest.mark.slow
 def test_persistence_round_trip(regression_data, tmp_path, dump, load):
     X, y = regression_data
     model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True}).fit(X, y)
@@ -109,6 +111,7 @@ class _ThreadRecorder(Callback):
         self.threads_ = torch.get_num_threads()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs at least 2 cores for 2 workers")
 def test_parallel_workers_use_one_torch_thread_each(regression_data):
     # joblib limits OpenMP threads in its workers to cores // n_jobs: with n_jobs equal to the

@@ -7,6 +7,8 @@ Composition transformers (all scikit-learn transformers taking formula strings o
 * :class:`ElementFractionFeaturizer` -- element fractions (all 118 elements, or ElemNet's 86).
 * :class:`MatminerFeaturizer` -- any matminer composition featurizer as a transformer.
 
+:func:`make_featurizer` builds one of them by feature-set name (``"magpie"``, ``"elemnet"``).
+
 Structure transformer:
 
 * :class:`StructureFeaturizer` -- the 271 attributes of Ward et al. (2017): the 145 above
@@ -15,16 +17,20 @@ Structure transformer:
 
 from .composition import (
     ELEMNET_ELEMENTS,
+    FEATURE_SETS,
     ElementFractionFeaturizer,
     MagpieFeaturizer,
     MatminerFeaturizer,
+    make_featurizer,
 )
 from .structure import StructureFeaturizer
 
 __all__ = [
     "ELEMNET_ELEMENTS",
+    "FEATURE_SETS",
     "ElementFractionFeaturizer",
     "MagpieFeaturizer",
     "MatminerFeaturizer",
     "StructureFeaturizer",
+    "make_featurizer",
 ]

@@ -1,5 +1,8 @@
 """Formula parsing and validation shared by the composition transformers.
 
+Reading the input container and reporting invalid rows is :mod:`._input`'s job; this module
+only turns single entries into :class:`ParsedFormula`.
+
 A chemical formula becomes a :class:`ParsedFormula`: the atomic numbers of its elements in
 order of first appearance, their amounts, and (only for oxidation-state decorated
 :class:`pymatgen.core.Composition` objects) the charge and amount of each species.
@@ -24,29 +27,25 @@ import functools
 import math
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from ._input import is_missing
 
 __all__ = [
     "AMOUNT_TOLERANCE",
     "FormulaError",
     "ParsedFormula",
     "element_symbols",
-    "extract_entries",
     "parse_composition",
     "parse_entries",
-    "pandas_values",
     "parse_formula",
-    "report_invalid",
 ]
 
 #: pymatgen's ``Composition.amount_tolerance``: smaller amounts are dropped by pymatgen.
 AMOUNT_TOLERANCE = 1e-8
-
-#: How many offending values an error message lists before "and N more".
-_MAX_LISTED = 5
 
 
 class FormulaError(ValueError):
@@ -267,24 +266,11 @@ def parse_composition(comp: Any) -> ParsedFormula:
     return ParsedFormula(parsed.z, parsed.amounts, charges)
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float | np.floating) and math.isnan(value):
-        return True
-    try:
-        import pandas as pd
-
-        return value is pd.NA or value is pd.NaT
-    except ImportError:  # pragma: no cover
-        return False
-
-
 def _entry_key(value: Any) -> Any:
     """A hashable key identifying equal inputs (used to featurize each one once)."""
     if isinstance(value, str):
         return value
-    if _is_missing(value):
+    if is_missing(value):
         return ("<missing>",)
     try:
         from pymatgen.core import Composition
@@ -298,7 +284,7 @@ def _entry_key(value: Any) -> Any:
 def _parse_entry(value: Any) -> ParsedFormula:
     if isinstance(value, str):
         return parse_formula(value)
-    if _is_missing(value):
+    if is_missing(value):
         raise FormulaError("missing value")
     from pymatgen.core import Composition
 
@@ -412,168 +398,3 @@ def parse_entries(
         except FormulaError as exc:
             unique.append(exc)
     return unique, inverse
-
-
-def pandas_values(X: Any, column: str | None, noun: str) -> np.ndarray | None:
-    """Return the entries of a pandas ``X`` as a 1-D object array, or None if not pandas.
-
-    Parameters
-    ----------
-    X : object
-        The input; a DataFrame is read from ``column`` (or its only column), a Series whole.
-    column : str or None
-        Name of the column holding the entries.
-    noun : str
-        What the entries are (``"formulas"``, ``"structures"``), for the error message.
-
-    Returns
-    -------
-    ndarray of object or None
-        The entries, or None when ``X`` is neither a DataFrame nor a Series.
-    """
-    import pandas as pd
-
-    if isinstance(X, pd.DataFrame):
-        if column is not None and column in X.columns:
-            return X[column].to_numpy(dtype=object)
-        if X.shape[1] == 1:
-            return X.iloc[:, 0].to_numpy(dtype=object)
-        raise ValueError(
-            f"The DataFrame has no column {column!r} and {X.shape[1]} columns "
-            f"{list(X.columns)[:10]}; set `column` to the column holding the {noun}."
-        )
-    if isinstance(X, pd.Series):
-        return X.to_numpy(dtype=object)
-    return None
-
-
-def extract_entries(X: Any, column: str | None) -> np.ndarray:
-    """Return the formulas of ``X`` as a 1-D object array.
-
-    ``X`` may be a list/tuple/array/Series of formula strings or ``Composition`` objects, a
-    2-D array with one column, or a DataFrame holding a column named ``column`` (or exactly
-    one column).
-    """
-    import scipy.sparse
-
-    if scipy.sparse.issparse(X):
-        raise TypeError(
-            "Sparse input is not supported: the composition transformers take formula "
-            "strings or pymatgen Composition objects."
-        )
-    if isinstance(X, str | bytes):
-        raise TypeError(
-            "Expected a list-like of formulas (e.g. ['Fe2O3', 'NaCl']), got a single string. "
-            "Wrap it in a list."
-        )
-    values = pandas_values(X, column, "formulas")
-    if values is None:
-        if isinstance(X, np.ndarray):
-            array = X
-        elif hasattr(X, "__array__") and not isinstance(X, list | tuple):
-            array = np.asarray(X)
-        else:
-            try:
-                items = list(X)
-            except TypeError:
-                raise TypeError(
-                    f"Expected a list-like of formulas, got {type(X).__name__}."
-                ) from None
-            if items and all(isinstance(v, list | tuple | np.ndarray) for v in items):
-                array = np.asarray(items, dtype=object)
-            else:
-                # element by element: Composition objects are mappings that numpy would
-                # otherwise try to unpack
-                array = np.empty(len(items), dtype=object)
-                for i, value in enumerate(items):
-                    array[i] = value
-        if array.ndim == 0:
-            raise TypeError("Expected a list-like of formulas, got a scalar.")
-        if array.ndim > 2:
-            raise ValueError(f"Expected a 1-D or 2-D input, got {array.ndim} dimensions.")
-        if array.ndim == 2 and array.shape[1] != 1:
-            if array.shape[1] == 0:
-                raise ValueError(
-                    f"0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
-                )
-            raise ValueError(
-                f"Expected one column of formulas, got a 2-D array with {array.shape[1]} "
-                "columns. Pass a DataFrame and `column`, or select the formula column."
-            )
-        if array.shape[0] == 0:
-            raise ValueError(
-                f"Found array with 0 sample(s) (shape={array.shape}) while a minimum of 1 is "
-                "required."
-            )
-        if array.dtype.kind in "biufcmM":
-            raise TypeError(
-                f"Expected formula strings or pymatgen Composition objects, got a numeric "
-                f"array of dtype {array.dtype}. The composition transformers featurize "
-                "chemical formulas, not numbers."
-            )
-        array = array.reshape(-1)
-        values = array.astype(object, copy=False)
-    if values.shape[0] == 0:
-        raise ValueError(
-            "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required."
-        )
-    return values
-
-
-def _describe(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def report_invalid(
-    entries: Sequence[Any],
-    bad_rows: Sequence[int] | np.ndarray,
-    reasons: Sequence[str],
-    on_error: str,
-    owner: str,
-    *,
-    noun: str = "formula",
-    describe: Callable[[Any], str] = _describe,
-    stacklevel: int = 3,
-) -> None:
-    """Raise (``on_error="raise"``) or warn (``on_error="nan"``) about invalid rows.
-
-    Parameters
-    ----------
-    entries : sequence
-        The input entries (formulas, structures).
-    bad_rows : sequence or ndarray of int
-        Positions of the invalid rows, ascending.
-    reasons : sequence of str
-        The reason for each invalid row (at least the first ``_MAX_LISTED``).
-    on_error : {"raise", "nan"}
-    owner : str
-        Name of the transformer, for the message.
-    noun : str, default="formula"
-        What one entry is, for the message (``"formula"``, ``"structure"``).
-    describe : callable, default=_describe
-        Short text of one entry, for the message.
-    stacklevel : int, default=3
-        Passed to :func:`warnings.warn` (3: the caller of this function's caller).
-    """
-    n_bad = len(bad_rows)
-    if n_bad == 0:
-        return
-    if on_error == "nan":
-        warnings.warn(
-            f"{owner}: {n_bad} of {len(entries)} {noun}s could not be featurized and give "
-            f"NaN rows (first at row {int(bad_rows[0])}: {describe(entries[bad_rows[0]])}, "
-            f"{reasons[0]}). Impute or drop them downstream.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-        return
-    listed = [
-        f"row {int(row)}: {describe(entries[row])} ({reason})"
-        for row, reason in zip(bad_rows[:_MAX_LISTED], reasons[:_MAX_LISTED], strict=False)
-    ]
-    more = f", and {n_bad - _MAX_LISTED} more" if n_bad > _MAX_LISTED else ""
-    raise ValueError(
-        f"{owner}: {n_bad} invalid {noun}(s) at " + "; ".join(listed) + more + ". "
-        "Fix them, or set on_error='nan' to get NaN rows for them."
-    )

@@ -28,20 +28,16 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from . import _magpie
-from ._parse import (
-    FormulaError,
-    ParsedFormula,
-    element_symbols,
-    extract_entries,
-    parse_entries,
-    report_invalid,
-)
+from ._input import EntryKind, extract_entries, report_invalid
+from ._parse import FormulaError, ParsedFormula, element_symbols, parse_entries
 
 __all__ = [
     "ELEMNET_ELEMENTS",
+    "FEATURE_SETS",
     "ElementFractionFeaturizer",
     "MagpieFeaturizer",
     "MatminerFeaturizer",
+    "make_featurizer",
 ]
 
 #: ElemNet's 86 input elements: H..Pu without He, Ne, Ar, Po, At, Rn, Fr, Ra.
@@ -51,6 +47,14 @@ ELEMNET_ELEMENTS: tuple[str, ...] = tuple(
     Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy
     Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Ac Th Pa U Np Pu
     """.split()
+)
+
+_FORMULAS = EntryKind(
+    kind="composition",
+    noun="formulas",
+    expected="formula strings or pymatgen Composition objects",
+    example=" (e.g. ['Fe2O3', 'NaCl'])",
+    numeric_note=" The composition transformers featurize chemical formulas, not numbers.",
 )
 
 
@@ -125,7 +129,7 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         self._check_config()
-        extract_entries(X, self.column)
+        extract_entries(X, self.column, _FORMULAS)
         self._record_input(X)
         return self
 
@@ -152,7 +156,7 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         self._check_fitted()
         self._validate_params()
         self._check_config()
-        entries = extract_entries(X, self.column)
+        entries = extract_entries(X, self.column, _FORMULAS)
         return self._featurize(entries)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -648,7 +652,7 @@ class MatminerFeaturizer(_CompositionTransformer):
         self : object
         """
         self._validate_params()
-        entries = extract_entries(X, self.column)
+        entries = extract_entries(X, self.column, _FORMULAS)
         _, inverse, reasons = self._parse(entries)
         bad_u = self._report(entries, inverse, reasons)
         compositions = self._compositions(entries, inverse, np.flatnonzero(~bad_u))
@@ -691,3 +695,43 @@ class MatminerFeaturizer(_CompositionTransformer):
         # invalid formulas and the featurizers' failures are reported together
         out_u[self._report(entries, inverse, reasons)] = np.nan
         return out_u[inverse]
+
+
+FEATURE_SETS: dict[str, str] = {
+    "magpie": "the 145 attributes of the IRNet paper",
+    "elemnet": "86 element fractions",
+}
+"""The composition feature sets :func:`make_featurizer` builds by name."""
+
+
+def make_featurizer(name: str, **params: Any) -> _CompositionTransformer:
+    """Build the featurizer of a named feature set (see :data:`FEATURE_SETS`).
+
+    Parameters
+    ----------
+    name : {"magpie", "elemnet"}
+        ``"magpie"``: :class:`MagpieFeaturizer`, the 145 Magpie attributes.
+        ``"elemnet"``: :class:`ElementFractionFeaturizer` over ElemNet's 86 elements.
+    **params
+        Further parameters of the featurizer, e.g. ``column=None``.
+
+    Returns
+    -------
+    transformer
+        An unfitted composition transformer.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known feature set.
+
+    Examples
+    --------
+    >>> make_featurizer("elemnet", column=None).fit_transform(["NaCl"]).shape
+    (1, 86)
+    """
+    if name == "magpie":
+        return MagpieFeaturizer(**params)
+    if name == "elemnet":
+        return ElementFractionFeaturizer(elements="elemnet", **params)
+    raise ValueError(f"Unknown feature set {name!r}; choose from {', '.join(FEATURE_SETS)}.")

@@ -41,7 +41,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._parse import pandas_values, report_invalid
+from ._input import EntryKind, describe, extract_entries, is_missing, report_invalid, shorten
 
 __all__ = ["StructureFeaturizer"]
 
@@ -56,23 +56,13 @@ class _StructureError(ValueError):
     """One structure that cannot be read or featurized; the message says why."""
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    import pandas as pd
-
-    return value is pd.NA
-
-
 def _read_structure(value: Any) -> Any:
     """Return a pymatgen ``Structure`` for one input, or raise :class:`_StructureError`."""
     from pymatgen.core import IStructure, Structure
 
     if isinstance(value, IStructure):  # Structure derives from IStructure
         structure = value
-    elif _is_missing(value):
+    elif is_missing(value):
         raise _StructureError("missing value")
     elif isinstance(value, dict):
         try:
@@ -124,57 +114,30 @@ def _structure_from_text(text: str) -> Any:
         raise _StructureError(f"unreadable {what} ({type(exc).__name__}: {exc})") from None
 
 
-def _extract_entries(X: Any, column: str | None) -> np.ndarray:
-    """Return the structures of ``X`` as a 1-D object array (no parsing)."""
+@functools.cache
+def _structures() -> EntryKind:
+    """How the input of :class:`StructureFeaturizer` is read (pymatgen imported on first use)."""
     from pymatgen.core import IStructure
 
-    if isinstance(X, str | bytes | dict | IStructure):
-        raise TypeError(
-            "Expected a list-like of structures, got a single "
-            f"{type(X).__name__}. Wrap it in a list."
-        )
-    values = pandas_values(X, column, "structures")
-    if values is None:
-        if isinstance(X, np.ndarray):
-            array = X
-        else:
-            try:
-                items = list(X)
-            except TypeError:
-                raise TypeError(
-                    f"Expected a list-like of structures, got {type(X).__name__}."
-                ) from None
-            array = np.empty(len(items), dtype=object)
-            array[:] = items
-        if array.dtype.kind in "biufcmM":
-            raise TypeError(
-                f"Expected structures (pymatgen Structure, CIF text, dicts), got a numeric "
-                f"array of dtype {array.dtype}."
-            )
-        if array.ndim == 2:
-            if array.shape[1] != 1:
-                raise ValueError(
-                    f"Expected one column of structures, got a 2-D array with {array.shape[1]} "
-                    "columns. Pass a DataFrame and `column`, or select the structure column."
-                )
-            array = array[:, 0]
-        elif array.ndim != 1:
-            raise ValueError(f"Expected a 1-D or 2-D input, got {array.ndim} dimensions.")
-        values = np.asarray(array, dtype=object)
-    if values.shape[0] == 0:
-        raise ValueError("Found array with 0 sample(s) (shape=(0,)); at least 1 is required.")
-    return values
+    return EntryKind(
+        kind="structure",
+        noun="structures",
+        expected="structures (pymatgen Structure, CIF text, dicts)",
+        single_types=(str, bytes, dict, IStructure),
+    )
+
+
+def _extract_entries(X: Any, column: str | None) -> np.ndarray:
+    """Return the structures of ``X`` as a 1-D object array (no parsing)."""
+    return extract_entries(X, column, _structures())
 
 
 def _describe(value: Any) -> str:
-    if value is None:
-        return "None"
-    if isinstance(value, str):
-        text = repr(value)
-    else:
-        formula = getattr(getattr(value, "composition", None), "formula", None)
-        text = f"<{type(value).__name__} {formula}>" if formula else type(value).__name__
-    return text if len(text) <= 60 else text[:57] + "..."
+    """A structure as ``<Structure Fe2 O3>``; strings and None as :func:`describe` gives."""
+    if value is None or isinstance(value, str):
+        return describe(value)
+    formula = getattr(getattr(value, "composition", None), "formula", None)
+    return shorten(f"<{type(value).__name__} {formula}>" if formula else type(value).__name__)
 
 
 # --------------------------------------------------------------------------------------------
