@@ -197,6 +197,10 @@ class ResidualFamily:
         Mark written after the number of layers (``"R"`` in ``"1024BAx4R"``), or ``""``.
     wire : callable
         ``wire(layers, in_features)`` returns the modules of one stack.
+    has_shortcuts : bool
+        Whether the family adds shortcuts (decides ``output_init="auto"``).
+    blocks_per_layer : bool
+        Whether ``wire`` returns one module per layer (else one per stack).
 
     Examples
     --------
@@ -209,12 +213,17 @@ class ResidualFamily:
     layer_mark: str
     stack_mark: str
     wire: Wiring
+    has_shortcuts: bool
+    blocks_per_layer: bool
 
 
 RESIDUALS: dict[str, ResidualFamily] = {
-    "individual": ResidualFamily("irnet", "individual residual", "R", "", _wire_individual),
-    "stacked": ResidualFamily("srnet", "stacked residual", "", "R", _wire_stacked),
-    "none": ResidualFamily("plain", "plain", "", "", _wire_plain),
+    "individual": ResidualFamily("irnet", "individual residual", "R", "", _wire_individual,
+                                 has_shortcuts=True, blocks_per_layer=True),
+    "stacked": ResidualFamily("srnet", "stacked residual", "", "R", _wire_stacked,
+                              has_shortcuts=True, blocks_per_layer=False),
+    "none": ResidualFamily("plain", "plain", "", "", _wire_plain,
+                           has_shortcuts=False, blocks_per_layer=True),
 }
 """The network families by residual kind (the ``residual`` of a ``StackSpec``)."""
 

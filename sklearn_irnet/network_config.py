@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .architecture import StackSpec, resolve_architecture
-from .network import DeepRegressionNetwork
+from .network import RESIDUALS, DeepRegressionNetwork
 
 
 def resolve_output_init(output_init: str, stacks: Sequence[StackSpec]) -> str:
@@ -31,7 +31,7 @@ def resolve_output_init(output_init: str, stacks: Sequence[StackSpec]) -> str:
     """
     if output_init != "auto":
         return output_init
-    has_shortcuts = any(spec.residual != "none" for spec in stacks)
+    has_shortcuts = any(RESIDUALS[spec.residual].has_shortcuts for spec in stacks)
     return "zero" if has_shortcuts else "glorot"
 
 
@@ -114,7 +114,7 @@ class NetworkConfig:
         >>> NetworkConfig.from_params({"architecture": "srnet17"}, n_features=145).n_blocks(2)
         2
         """
-        return sum(1 if spec.residual == "stacked" else spec.n_layers
+        return sum(spec.n_layers if RESIDUALS[spec.residual].blocks_per_layer else 1
                    for spec in self.stacks[:n_stacks])
 
     def build(self) -> DeepRegressionNetwork:

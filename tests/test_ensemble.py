@@ -24,6 +24,7 @@ def test_mean_and_spread_of_members(regression_data):
     assert MEMBER.random_state == 0  # the template is not modified
 
 
+@pytest.mark.slow
 def test_parallel_fit_equals_serial_fit(regression_data):
     X, y = regression_data
     serial = DeepEnsembleRegressor(MEMBER, n_estimators=2, random_state=1).fit(X, y)

@@ -10,7 +10,10 @@ from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.pretrained import available_models, load_pretrained
 from sklearn_irnet.transfer import PretrainedActivations
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.slow,  # every test fine-tunes a network pre-trained in the module fixture
+]
 
 SOURCE_PARAMS = {"architecture": "64BARx2-32BARx2-1", "max_iter": 40, "batch_size": 64,
                  "learning_rate_init": 3e-3, "early_stopping": False, "random_state": 0}
