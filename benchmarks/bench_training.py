@@ -5,9 +5,9 @@ same synthetic data (145 features, like the Magpie attributes):
 
 (a) ``IRNetRegressor.fit`` — samples/s from skorch's per-epoch durations, first epoch of
     every fit dropped as warm-up;
-(b) a minimal hand-written loop over the same torch module and optimiser: per epoch one
-    seeded permutation, then slices of in-memory tensors, ``zero_grad``/``backward``/
-    ``step``;
+(b) a minimal hand-written loop over the same torch module and optimiser (AdamW with the
+    fused step where torch has it, as the estimator): per epoch one seeded permutation,
+    then slices of in-memory tensors, ``zero_grad``/``backward``/``step``;
 (c) the bare arithmetic: forward, backward and Adam step on one fixed batch, repeated as
     many times as an epoch has batches (the practical ceiling on this machine);
 (d) "before": skorch's stock ``NeuralNetRegressor`` with its default ``DataLoader``
@@ -17,9 +17,19 @@ same synthetic data (145 features, like the Magpie attributes):
 (f) with ``--compile``: the hand-written loop (b) over ``torch.compile(module)``, to see
     whether compiling would pay (the first, compiling epoch is dropped as warm-up).
 
+(g) with ``--unfused``: the hand-written loop (b) with torch's default (per-parameter loop)
+    Adam step, the optimiser the estimator used before it took the fused step.
+
 It prints samples/s (median over rounds) and the ratios a/b and b/c, the predict
 throughput, and the process's peak resident memory, with the torch version, thread count
 and load average, so that a noisy machine can be recognised.
+
+Share of the machine's matmul rate: every round also times a float32 ``torch.mm`` of two
+2048x2048 matrices on the same threads (median of 10 products, 2*2048**3 FLOPs each). A
+training sample costs about three times its forward pass, that is 6 FLOPs per weight of
+the network's linear layers (BatchNorm, activations and the optimiser step are not
+counted), so ``share = samples/s * 6 * weights / matmul FLOP/s``; it is printed for (a)
+and (b).
 
 Example::
 
@@ -56,6 +66,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="add (e): the estimator with bfloat16 autocast, and its accuracy")
     parser.add_argument("--compile", action="store_true",
                         help="add (f): the hand-written loop over torch.compile(module)")
+    parser.add_argument("--unfused", action="store_true",
+                        help="add (g): the hand-written loop with the unfused Adam step")
     return parser.parse_args(argv)
 
 
@@ -88,18 +100,45 @@ def estimator_rate(arch: str, batch: int, X, y, epochs: int, autocast=None) -> f
     return len(X) / statistics.median(durations)
 
 
-def _module_and_optimizer(arch: str):
+def _module_and_optimizer(arch: str, fused: bool = True):
+    from sklearn_irnet._schedule import fused_step_available
     from sklearn_irnet.architecture import resolve_architecture
     from sklearn_irnet.network import DeepRegressionNetwork
 
     stacks, _ = resolve_architecture(arch)  # a preset or an authors' string
     torch.manual_seed(0)
     module = DeepRegressionNetwork(145, stacks).to(DEVICE).train()
-    return module, torch.optim.Adam(module.parameters(), lr=1e-3)
+    if not fused:
+        return module, torch.optim.Adam(module.parameters(), lr=1e-3)
+    fused_step = fused_step_available(torch.device(DEVICE).type) or None
+    return module, torch.optim.AdamW(module.parameters(), lr=1e-3, weight_decay=0.0,
+                                     fused=fused_step)
 
 
-def handwritten_rate(arch: str, batch: int, X, y, epochs: int, compile: bool = False) -> float:
-    module, optimizer = _module_and_optimizer(arch)
+def linear_weights(arch: str) -> int:
+    """Number of weights in the linear layers (projections and output included)."""
+    module, _ = _module_and_optimizer(arch)
+    return sum(m.weight.numel() for m in module.modules() if isinstance(m, torch.nn.Linear))
+
+
+def matmul_flops() -> float:
+    """float32 FLOP/s of a 2048x2048 ``torch.mm`` on the current threads (median of 10)."""
+    a = torch.randn(2048, 2048, device=DEVICE)
+    b = torch.randn(2048, 2048, device=DEVICE)
+    torch.mm(a, b)
+    times = []
+    for _ in range(10):
+        _sync()
+        started = time.perf_counter()
+        torch.mm(a, b)
+        _sync()
+        times.append(time.perf_counter() - started)
+    return 2 * 2048**3 / statistics.median(times)
+
+
+def handwritten_rate(arch: str, batch: int, X, y, epochs: int, compile: bool = False,
+                     fused: bool = True) -> float:
+    module, optimizer = _module_and_optimizer(arch, fused=fused)
     if compile:  # compilation happens in the first epoch, which is dropped as warm-up
         module = torch.compile(module, dynamic=False)
     criterion = torch.nn.L1Loss()
@@ -150,6 +189,10 @@ def skorch_default_rate(arch: str, batch: int, X, y, epochs: int) -> float:
                              device=DEVICE)
     net.fit(X, y[:, None])
     return len(X) / statistics.median(net.history[1:, "dur"])
+
+
+def unfused_rate(arch: str, batch: int, X, y, epochs: int) -> float:
+    return handwritten_rate(arch, batch, X, y, epochs, fused=False)
 
 
 def compiled_rate(arch: str, batch: int, X, y, epochs: int) -> float:
@@ -217,22 +260,32 @@ def main(argv=None) -> None:
         methods["e_estimator_bf16"] = bf16_rate
     if args.compile:
         methods["f_handwritten_compiled"] = compiled_rate
+    if args.unfused:
+        methods["g_unfused_adam"] = unfused_rate
     header = (f"{'network':8} {'batch':>5} " + " ".join(f"{m:>16}" for m in methods)
-              + f" {'a/b':>6} {'b/c':>6}")
+              + f" {'a/b':>6} {'b/c':>6} {'mm GF/s':>8} {'share a':>7} {'share b':>7}")
     lines = [header]
     for arch in args.architectures.split(","):
+        flops_per_sample = 6 * linear_weights(arch)
         for batch in (int(b) for b in args.batch_sizes.split(",")):
             rates: dict[str, list[float]] = {m: [] for m in methods}
+            matmul: list[float] = []
             for _ in range(args.rounds):
+                matmul.append(matmul_flops())
                 for name, measure in methods.items():
                     rates[name].append(measure(arch, batch, X, y, args.epochs))
             med = {m: statistics.median(v) for m, v in rates.items()}
+            peak = statistics.median(matmul)
             line = (f"{arch:8} {batch:>5} " + " ".join(f"{med[m]:>16.0f}" for m in methods)
                     + f" {med['a_estimator'] / med['b_handwritten']:>6.3f}"
-                    + f" {med['b_handwritten'] / med['c_arithmetic']:>6.3f}")
+                    + f" {med['b_handwritten'] / med['c_arithmetic']:>6.3f}"
+                    + f" {peak / 1e9:>8.1f}"
+                    + f" {med['a_estimator'] * flops_per_sample / peak:>7.3f}"
+                    + f" {med['b_handwritten'] * flops_per_sample / peak:>7.3f}")
             print(line, flush=True)
             lines.append(line)
-    print("\nsamples/s, median of", args.rounds, "interleaved rounds")
+    print("\nsamples/s, median of", args.rounds, "interleaved rounds; mm GF/s: float32 "
+          "torch.mm 2048x2048; share: samples/s * 6 * linear weights / mm FLOP/s")
     print("\n".join(lines))
     for arch in args.architectures.split(","):
         print(f"predict {arch}: {predict_rate(arch, X, y):.0f} rows/s ({args.rows} rows)")

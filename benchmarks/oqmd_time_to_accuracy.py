@@ -15,7 +15,9 @@ Splits (``--split``):
 
 For every model the script records test MAE against training wall time: networks after
 every epoch (the time is the sum of the epoch times; evaluating the test rows is not
-counted), random forest and extra trees after 10, 25, 50, 100 and 200 trees (grown with
+counted; the process's CPU seconds per epoch are recorded too, a time axis that other work
+on the machine does not inflate), random forest and extra trees after 10, 25, 50, 100 and
+200 trees (grown with
 ``warm_start``), LightGBM every 50 boosting rounds. Each model writes
 ``<out>/<split>/<model>.json`` with its curve, the full estimator parameters, the command
 and the machine; ``--report`` prints the table and draws ``mae_vs_time.png``.
@@ -139,7 +141,13 @@ def test_curve_callback(X_train: np.ndarray, X_test: np.ndarray, y_test: np.ndar
         def __init__(self, y_mean: float, y_scale: float) -> None:
             self.y_mean, self.y_scale = y_mean, y_scale
 
+        def on_epoch_begin(self, net, **kwargs):
+            self.cpu_started_ = time.process_time()
+
         def on_epoch_end(self, net, **kwargs):
+            # CPU seconds of this process for the epoch (training and validation, not this
+            # evaluation): unlike wall time, not inflated when other work shares the cores
+            net.history.record("cpu_s", time.process_time() - self.cpu_started_)
             module = net.module_
             module.eval()
             with torch.inference_mode():
@@ -175,10 +183,12 @@ def run_network(name: str, data, rows, args) -> dict[str, Any]:
     pred = model.predict(X[test])
     history = model.net_.history
     seconds = np.cumsum([row["dur"] for row in history])
+    cpu_seconds = np.cumsum([row.get("cpu_s", np.nan) for row in history])
     curve = [{"epoch": row["epoch"], "minutes": round(float(s) / 60, 3),
+              "cpu_minutes": round(float(c) / 60, 3),
               "test_mae": row.get("test_mae"), "train_loss": row["train_loss"],
               "valid_loss": row.get("valid_loss"), "lr": row.get("lr")}
-             for row, s in zip(history, seconds, strict=True)]
+             for row, s, c in zip(history, seconds, cpu_seconds, strict=True)]
     if args.save_model is not None:
         model.save(args.save_model)
     params = {k: (v if isinstance(v, int | float | str | bool | type(None)) else repr(v))

@@ -161,13 +161,14 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
     alpha : float, default=0.0
         Weight penalty (L2 penalty with ``solver="adam"``, decoupled weight decay with
         ``solver="adamw"``).
-    max_iter : int, default=200
+    max_iter : int, default=80
         Maximum number of epochs, and the length of the learning-rate schedule.
-    early_stopping : bool, default=True
+    early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when the validation
         loss has not improved by ``tol`` for ``n_iter_no_change`` epochs and restore the
-        weights of the best epoch. When False, training stops when the training loss stops
-        improving in the same way, and the last weights are kept.
+        weights of the best epoch. When False (the default: with a learning-rate schedule,
+        training on every row measured better than holding some out), training stops when
+        the training loss stops improving in the same way, and the last weights are kept.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=20
@@ -350,8 +351,8 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         learning_rate: str = "cosine",
         warmup_fraction: float | None = None,
         alpha: float = 0.0,
-        max_iter: int = 200,
-        early_stopping: bool = True,
+        max_iter: int = 80,
+        early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 20,
         tol: float = 1e-4,

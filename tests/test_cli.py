@@ -131,3 +131,15 @@ def test_matbench_on_official_folds_beside_the_leaderboard(shared_data, tmp_path
     assert table.startswith("### matbench_steels\n\n| model | mean MAE | std | source |")
     assert "| MODNet | 87.8 |  | Matbench v0.1 leaderboard |" in table
     assert "| ridge |" in table and table.strip() in capsys.readouterr().out
+
+
+def test_main_job_network_settings_and_matbench_uses_estimator_defaults():
+    from sklearn_irnet.cli import DEFAULT_MODELS, _network_params, build_parser
+
+    compare = build_parser().parse_args(["compare"])
+    assert _network_params(compare) == {"max_iter": 80, "batch_size": 256,
+                                        "learning_rate_init": 1.4e-3}
+    assert "plain17" not in DEFAULT_MODELS and DEFAULT_MODELS[0] == "irnet17"
+    matbench = build_parser().parse_args(["matbench", "--batch-size", "64"])
+    assert _network_params(matbench) == {"batch_size": 64}  # the rest: IRNetRegressor's
+    assert main(["compare", "--batch-size", "0"]) == 2

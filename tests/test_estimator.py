@@ -110,6 +110,7 @@ def test_early_stopping_restores_best_epoch(regression_data):
     X, y = regression_data
     # a large learning rate makes the validation loss bounce, so the best epoch is not the last
     model = IRNetRegressor(architecture=[(32, 2)], learning_rate_init=0.05, max_iter=40,
+                           early_stopping=True, learning_rate="constant",
                            n_iter_no_change=8, random_state=0).fit(X, y)
     curve = model.validation_loss_curve_
     assert len(curve) == len(model.validation_scores_) == len(model.loss_curve_) == model.n_iter_
