@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -46,8 +44,9 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "oqmd" / "oqmd_formation_enthalpy.csv.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _oqmd_common import DEFAULT_DATA, ROOT, log, machine, start_run  # noqa: E402
+
 TREE_MODELS = ("random_forest", "extra_trees", "lightgbm")
 REFERENCE_MAE = {  # on the data file's 51,255 test rows (see ../shared/IRNET.md)
     "CrabNet": 0.0311, "Roost": 0.0315, "ElemNet": 0.0489, "RF (Magpie)": 0.0834,
@@ -259,16 +258,6 @@ def run_trees(name: str, data, rows, args) -> dict[str, Any]:
                                  for k, v in params.items()}}
 
 
-def machine(threads: int) -> dict[str, Any]:
-    import sklearn
-    import torch
-
-    return {"platform": platform.platform(), "cpus": os.cpu_count(), "threads": threads,
-            "python": platform.python_version(), "torch": torch.__version__,
-            "scikit-learn": sklearn.__version__, "load_average_at_start": os.getloadavg(),
-            "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None}
-
-
 def report(out: Path) -> str:
     lines = []
     for split_dir in sorted(p for p in out.iterdir() if p.is_dir()):
@@ -320,24 +309,13 @@ def _plot(rows: list[dict[str, Any]], path: Path, split: str) -> None:
     plt.close(fig)
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report:
         print(report(args.out))
         return 0
-    if not args.data.is_file() and not args.cache.is_file():
-        print(f"OQMD file not found: {args.data} (see ../shared/data/README.md)",
-              file=sys.stderr)
+    if not start_run(args):
         return 2
-    import torch
-
-    torch.set_num_threads(args.threads)
-    log(f"configuration: {vars(args)}")
-    log(f"machine: {machine(args.threads)}")
     data = load_features(args)
     rows = split_rows(data, args.split)
     if args.max_train_rows is not None:

@@ -34,16 +34,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "oqmd" / "oqmd_formation_enthalpy.csv.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _oqmd_common import DEFAULT_DATA, ROOT, log, machine, start_run  # noqa: E402
+
 PAPER_MAE = {"irnet48": 0.048, "irnet17": 0.054, "plain17": 0.072, "best classical": 0.077}
 
 
@@ -185,21 +184,6 @@ def run_part(name: str, size: str, X, y, train, test, args) -> dict:
     return result
 
 
-def machine() -> dict:
-    import sklearn
-    import torch
-
-    return {
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "scikit-learn": sklearn.__version__,
-        "load_average_at_start": os.getloadavg(),
-        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-    }
-
-
 def load_results(out: Path) -> list[dict]:
     return [json.loads(path.read_text()) for path in sorted(out.glob("*/*.json"))]
 
@@ -245,24 +229,13 @@ def report(out: Path) -> str:
     return "\n".join(lines)
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.report:
         print(write_report(args.out))
         return 0
-    if not args.data.is_file() and not args.cache.is_file():
-        print(f"OQMD file not found: {args.data} (see ../shared/data/README.md)",
-              file=sys.stderr)
+    if not start_run(args):
         return 2
-    import torch
-
-    torch.set_num_threads(args.threads)
-    log(f"configuration: {vars(args)}")
-    log(f"machine: {machine()}")
     X, y, _ = load_features(args)
     train, test = split(len(y))
     for size in args.sizes.split(","):
@@ -273,7 +246,7 @@ def main(argv=None) -> int:
                 continue
             result = run_part(name, size, X, y, train, test, args)
             result.update(configuration={k: str(v) for k, v in vars(args).items()},
-                          machine=machine(), command=" ".join(sys.argv))
+                          machine=machine(args.threads), command=" ".join(sys.argv))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(result, indent=1) + "\n")
             log(f"{name} ({size}): test MAE {result['test_mae']:.4f} eV/atom, "
