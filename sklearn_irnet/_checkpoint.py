@@ -128,6 +128,18 @@ class EpochCheckpoint(Callback):
             "history": json.dumps(net.history.to_list()),
         }
         _atomic_save(state, Path(self.directory) / CHECKPOINT_NAME)
+        self.saved_epoch_ = net.history[-1, "epoch"]
+
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
+        # callbacks that run after this one (early stopping, the user's) may have recorded
+        # more in the last epoch's history row: store the final history with its weights
+        if not len(net.history) or getattr(self, "saved_epoch_", None) != net.history[
+                -1, "epoch"]:
+            return
+        path = Path(self.directory) / CHECKPOINT_NAME
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        state["history"] = json.dumps(net.history.to_list())
+        _atomic_save(state, path)
 
 
 class BestWeightsFile(Callback):

@@ -86,7 +86,8 @@ class BatchSchedule(LRScheduler):
 
     Notes
     -----
-    The learning rate in use at the end of each epoch is recorded in the history as ``lr``.
+    The output layer's learning rate at the end of each epoch is recorded in the history
+    as ``lr``.
     """
 
     def __init__(self, *, start_epoch: int = 0, **settings: Any) -> None:
@@ -112,7 +113,9 @@ class BatchSchedule(LRScheduler):
         return scheduler
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
-        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+        # the last parameter group holds the output layer (skorch puts the parameters not
+        # named in param_groups last): its rate is learning_rate_init's schedule
+        net.history.record("lr", net.optimizer_.param_groups[-1]["lr"])
 
 
 def batches_trained(history: Any, start_epoch: int) -> int:

@@ -92,11 +92,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="; ".join(f"{name}: {text}" for name, text in FEATURE_SETS.items()))
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="epochs of each network fit, the length of its learning-rate "
-                             "schedule (default: IRNetRegressor's max_iter, 80)")
+                             "schedule (default: %(default)s; None means IRNetRegressor's "
+                             "max_iter, 80)")
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="network batch size (default: IRNetRegressor's, 128)")
+                        help="network batch size (default: %(default)s; None means "
+                             "IRNetRegressor's, 128)")
     parser.add_argument("--learning-rate", type=float, default=None,
-                        help="network peak learning rate (default: IRNetRegressor's, 1e-3)")
+                        help="network peak learning rate (default: %(default)s; None means "
+                             "IRNetRegressor's, 1e-3)")
     parser.add_argument("--n-jobs", type=int, default=1, help="folds fitted in parallel")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--out", default="runs/compare", help="output folder")
@@ -112,9 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         models = _parse_models(args.models)
         too_small = [value for value in (args.max_epochs, args.batch_size)
                      if value is not None and value < 1]
-        if too_small or args.n_jobs == 0:
-            raise UsageError("--max-epochs and --batch-size must be >= 1 and --n-jobs must "
-                             "not be 0")
+        if too_small or args.n_jobs == 0 or (args.learning_rate is not None
+                                               and args.learning_rate <= 0):
+            raise UsageError("--max-epochs and --batch-size must be >= 1, --learning-rate "
+                             "> 0 and --n-jobs must not be 0")
         if args.command == "compare":
             run_compare(args, models)
         else:

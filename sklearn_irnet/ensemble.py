@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from numbers import Integral
 from typing import Any
 
@@ -42,6 +43,11 @@ class DeepEnsembleRegressor(RegressorMixin, BaseEstimator):
         limits each worker's torch threads so that the cores are not oversubscribed.
     random_state : int, RandomState instance or None, default=None
         Draws the members' seeds.
+
+    Notes
+    -----
+    When ``estimator`` has a ``checkpoint_dir``, member ``i`` checkpoints in its
+    subfolder ``member_<i>``, so the members never share a checkpoint.
 
     Attributes
     ----------
@@ -108,6 +114,10 @@ class DeepEnsembleRegressor(RegressorMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(np.iinfo(np.int32).max, size=self.n_estimators)
         members = [clone(template).set_params(random_state=int(seed)) for seed in self.seeds_]
+        directory = template.get_params().get("checkpoint_dir")
+        if directory is not None:  # each member resumes from its own checkpoint
+            for i, member in enumerate(members):
+                member.set_params(checkpoint_dir=os.path.join(directory, f"member_{i}"))
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_member)(member, X, y) for member in members
         )

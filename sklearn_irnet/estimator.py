@@ -227,6 +227,8 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
     pretrained_lr_scale : float, default=1.0
         With ``pretrained``, multiply the learning rate of the pre-trained hidden layers by
         this factor (the new output layer trains at ``learning_rate_init``).
+        ``pretrained``, ``freeze_stacks`` and ``pretrained_lr_scale`` act when a network is
+        built; a warm start keeps the network, its frozen layers and its rate groups.
     checkpoint_dir : str or None, default=None
         Directory for a resumable training checkpoint, written after every epoch (the
         weights, optimiser state, history and, with early stopping, the best weights so
@@ -256,8 +258,13 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         the validation loss by more than ``tol``.
     best_loss_ : float or None
         Lowest training loss when ``early_stopping=False``.
+    lr_curve_ : list of float
+        Learning rate of the output layer at the end of each epoch.
     architecture_ : str
         The network that was built, in the authors' notation.
+    network_config_ : NetworkConfig
+        Everything that decides the network's shape and initialisation
+        (:class:`sklearn_irnet.network_config.NetworkConfig`).
     n_parameters_ : int
         Number of trainable parameters of the network.
     n_features_in_ : int
@@ -422,12 +429,16 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         previous_state = dict(self.__dict__)
+        # a warm start trains the fitted net in place: keep what training changes
+        previous_net = _NetSnapshot(self.net_) if hasattr(self, "net_") else None
         try:
             return self._fit(X, y)
         except BaseException:
             # A failed fit leaves a previously fitted estimator exactly as it was.
             self.__dict__.clear()
             self.__dict__.update(previous_state)
+            if previous_net is not None:
+                previous_net.restore()
             raise
 
     def _fit(self, X: Any, y: Any) -> IRNetRegressor:
@@ -481,9 +492,8 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             if checkpoint is not None:
                 start = self._restore_checkpoint(net, checkpoint)
             self._configure_fit(net, seed, train_set, valid_set, start)
-            if self.checkpoint_dir is not None:
-                self._install_checkpointing(net, {"seed": seed, "start_epoch": start,
-                                                  **fit_identity})
+            self._install_checkpointing(net, {"seed": seed, "start_epoch": start,
+                                              **fit_identity})
             diverged = self._train(net, train_set, start)
         stopper = dict(net.callbacks_)["early_stopping"]
         self._report_outcome(net, stopper, len(net.history) - start, diverged)
@@ -626,6 +636,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         for group in net.optimizer_.param_groups:
             group["lr"] = self.learning_rate_init * group.get("lr_scale", 1.0)
             group["weight_decay"] = self.alpha
+            group["betas"] = (0.9, 0.999)  # torch's defaults; "onecycle" then cycles beta1
         shuffler = EpochShuffler(seed)
         shuffler.epoch = len(net.history) - start
         net.iterator_train__shuffler = shuffler
@@ -652,12 +663,17 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         _set_fit_callbacks(net, before_stopper=[("lr_schedule", schedule)])
 
     def _install_checkpointing(self, net: TabularNet, fit_state: dict[str, Any]) -> None:
-        directory = os.fspath(self.checkpoint_dir)
+        """Checkpoint callbacks for this fit (removed when ``checkpoint_dir`` is None)."""
+        checkpoint = best_file = None
+        if self.checkpoint_dir is not None:
+            directory = os.fspath(self.checkpoint_dir)
+            checkpoint = EpochCheckpoint(directory, fit_state).initialize()
+            if self.early_stopping:
+                best_file = BestWeightsFile(directory).initialize()
         before = [("lr_schedule", dict(net.callbacks_).get("lr_schedule")),
-                  ("checkpoint", EpochCheckpoint(directory, fit_state).initialize())]
-        after = [("best_weights_file", BestWeightsFile(directory).initialize())
-                 if self.early_stopping else ("best_weights_file", None)]
-        _set_fit_callbacks(net, before_stopper=before, after_stopper=after)
+                  ("checkpoint", checkpoint)]
+        _set_fit_callbacks(net, before_stopper=before,
+                           after_stopper=[("best_weights_file", best_file)])
 
     def _checkpoint_params(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """The parameters a checkpoint must match, as JSON data (not those that only say
@@ -695,6 +711,10 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         """Load a checkpoint into a new net; return the epoch its schedule started at."""
         net.module_.load_state_dict(checkpoint["module"])
         net.optimizer_.load_state_dict(checkpoint["optimizer"])
+        fused = fused_step_available(torch.device(net.device).type) or None
+        for group in net.optimizer_.param_groups:  # a checkpoint may come from another device
+            if "fused" in group:
+                group["fused"] = fused
         net.history = type(net.history)(checkpoint["history"])
         start = int(checkpoint["start_epoch"])
         stopper = dict(net.callbacks_)["early_stopping"]
@@ -797,10 +817,13 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                 stacklevel=6,
             )
             return
+        fallback = ("no earlier epoch had a finite validation loss to fall back to"
+                    if self.early_stopping else "without early_stopping there are no best "
+                    "weights to fall back to")
         raise FloatingPointError(
-            f"Training diverged: {diverged}, and no earlier epoch had a finite validation "
-            "loss to fall back to. Lower learning_rate_init, keep standardize_inputs=True and "
-            "standardize_target=True, or check X and y for extreme values."
+            f"Training diverged: {diverged}, and {fallback}. Lower learning_rate_init, keep "
+            "standardize_inputs=True and standardize_target=True, or check X and y for "
+            "extreme values."
         )
 
     def _record_history(
@@ -971,6 +994,35 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
 # ---------------------------------------------------------------- helpers
 def _silent(*args: Any, **kwargs: Any) -> None:
     """A skorch sink that drops messages (the estimator reports through warnings)."""
+
+
+class _NetSnapshot:
+    """What training changes in a fitted skorch net, to undo a failed warm start."""
+
+    def __init__(self, net: TabularNet) -> None:
+        self.net = net
+        self.module = copy.deepcopy(net.module_.state_dict())
+        self.optimizer_object = net.optimizer_  # a warm start may replace it (new solver)
+        self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
+        self.history = copy.deepcopy(net.history)
+        self.callbacks = list(net.callbacks_)
+        self.attributes = {name: getattr(net, name) for name in _NET_FIT_ATTRIBUTES
+                           if hasattr(net, name)}
+
+    def restore(self) -> None:
+        net = self.net
+        net.module_.load_state_dict(self.module)
+        net.optimizer_ = self.optimizer_object
+        net.optimizer_.load_state_dict(self.optimizer)
+        net.history = self.history
+        net.callbacks_ = self.callbacks
+        for name, value in self.attributes.items():
+            setattr(net, name, value)
+
+
+_NET_FIT_ATTRIBUTES = ("max_epochs", "lr", "optimizer", "iterator_train__shuffler",
+                       "iterator_train__batch_size", "iterator_valid__batch_size",
+                       "train_split", "verbose", "autocast_dtype")
 
 
 def _set_fit_callbacks(

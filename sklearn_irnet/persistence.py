@@ -166,8 +166,9 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
                                   for s in params["architecture"]]
     if not isinstance(params["random_state"], int | None):
         params["random_state"] = None
-    if params.get("checkpoint_dir") is not None:
-        params["checkpoint_dir"] = os.fspath(params["checkpoint_dir"])
+    for name in ("checkpoint_dir", "pretrained"):  # paths are stored as text
+        if params.get(name) is not None:
+            params[name] = os.fspath(params[name])
     return params
 
 

@@ -106,7 +106,8 @@ class PretrainedActivations(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         model = self.model_
-        X = np.clip(X, model.input_min_, model.input_max_)
+        if model.clip_inputs:
+            X = np.clip(X, model.input_min_, model.input_max_)
         scaled = torch.from_numpy(model._scale_inputs(X)).to(model._device)
         body = model.net_.module_.eval().body[: self._stop]
         with torch.inference_mode():

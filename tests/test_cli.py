@@ -143,3 +143,4 @@ def test_main_job_network_settings_and_matbench_uses_estimator_defaults():
     matbench = build_parser().parse_args(["matbench", "--batch-size", "64"])
     assert _network_params(matbench) == {"batch_size": 64}  # the rest: IRNetRegressor's
     assert main(["compare", "--batch-size", "0"]) == 2
+    assert main(["compare", "--learning-rate", "0"]) == 2

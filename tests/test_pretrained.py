@@ -78,6 +78,17 @@ def test_lower_learning_rate_for_pretrained_layers(source_file):
         1e-3)
 
 
+def test_model_fine_tuned_from_a_path_object_saves_and_records_its_rate(source_file,
+                                                                        tmp_path):
+    X, y = _task(np.random.RandomState(8), 100)
+    model = IRNetRegressor(pretrained=source_file, pretrained_lr_scale=0.1, max_iter=2,
+                           learning_rate="constant", early_stopping=False).fit(X, y)
+    assert model.lr_curve_ == [1e-3, 1e-3]  # the output layer's rate
+    restored = IRNetRegressor.load(model.save(tmp_path / "tuned.safetensors"))
+    assert restored.pretrained == str(source_file)
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+
+
 def test_pretrained_survives_clone_and_grid_search(source_file):
     X, y = _task(np.random.RandomState(4), 120)
     model = IRNetRegressor(pretrained=str(source_file), max_iter=3, early_stopping=False)
@@ -131,3 +142,14 @@ def test_activations_errors_are_clear(source_file):
         PretrainedActivations(str(source_file), layer=4).fit(X)
     with pytest.raises(ValueError, match="takes 8 features, but X has 3"):
         PretrainedActivations(str(source_file)).fit(X[:, :3])
+
+
+def test_activations_follow_the_models_own_clipping(tmp_path):
+    X, y = _task(np.random.RandomState(9), 200)
+    path = IRNetRegressor(architecture="16BARx2-1", max_iter=2, clip_inputs=False).fit(
+        X, y).save(tmp_path / "noclip.safetensors")
+    far = X[:3] + 100.0  # outside the training range
+    unclipped = PretrainedActivations(str(path), layer=0).fit(X).transform(far)
+    clipped = PretrainedActivations(str(path), layer=0).fit(X).transform(
+        np.clip(far, X.min(axis=0), X.max(axis=0)))
+    assert not np.allclose(unclipped, clipped)

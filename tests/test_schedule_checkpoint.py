@@ -13,6 +13,8 @@ from sklearn_irnet._schedule import fused_step_available
 
 from .conftest import FAST_PARAMS
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 SCHEDULED = {**FAST_PARAMS, "max_iter": 8, "learning_rate": "cosine",
              "early_stopping": True, "n_iter_no_change": 3, "tol": 0.0}
 
@@ -133,3 +135,64 @@ def test_damaged_checkpoint_gets_a_clear_error(regression_data, tmp_path):
     (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="not a readable training checkpoint"):
         IRNetRegressor(**{**FAST_PARAMS, "checkpoint_dir": str(tmp_path)}).fit(X, y)
+
+
+class RecordMark(Callback):
+    """Record a value in every epoch's history row after the checkpoint was written."""
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("mark", len(net.history))
+
+
+def test_values_recorded_after_the_checkpoint_survive_a_resume(regression_data, tmp_path):
+    X, y = regression_data
+    params = {**SCHEDULED, "n_iter_no_change": 20, "checkpoint_dir": str(tmp_path)}
+    with pytest.warns(UserWarning, match="interrupted"):
+        IRNetRegressor(**params, callbacks=[RecordMark(), StopAfter(3)]).fit(X, y)
+    resumed = IRNetRegressor(**params, callbacks=[RecordMark()]).fit(X, y)
+    assert list(resumed.net_.history[:, "mark"]) == list(range(1, 9))
+
+
+def test_failed_warm_start_leaves_the_fitted_model_unchanged(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 3}).fit(X, y)
+    before = model.predict(X)
+    model.set_params(warm_start=True, learning_rate_init=1e38, learning_rate="constant")
+    with pytest.raises(FloatingPointError, match="without early_stopping"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+    assert model.n_iter_ == len(model.net_.history) == 3
+    assert model.learning_rate_init == 1e38  # parameters stay as the user set them
+    model.set_params(learning_rate_init=1e-2).fit(X, y)  # and training can go on
+    assert model.n_iter_ == 6
+
+
+def test_warm_start_without_checkpoint_dir_stops_checkpointing(regression_data, tmp_path):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2, "checkpoint_dir": str(tmp_path),
+                              "early_stopping": True}).fit(X, y)
+    names = [name for name, _ in model.net_.callbacks_]
+    assert "checkpoint" in names and "best_weights_file" in names
+    model.set_params(warm_start=True, checkpoint_dir=None).fit(X, y)
+    names = [name for name, _ in model.net_.callbacks_]
+    assert "checkpoint" not in names and "best_weights_file" not in names
+    saved = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)
+    assert len(json.loads(saved["history"])) == 2  # the folder was left alone
+
+
+def test_warm_start_after_onecycle_resets_adam_betas(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "learning_rate": "onecycle"}).fit(X, y)
+    model.set_params(warm_start=True, learning_rate="constant", max_iter=1).fit(X, y)
+    assert model.net_.optimizer_.param_groups[0]["betas"] == (0.9, 0.999)
+
+
+def test_ensemble_members_checkpoint_in_their_own_folders(regression_data, tmp_path):
+    from sklearn_irnet.ensemble import DeepEnsembleRegressor
+
+    X, y = regression_data
+    member = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 2, "checkpoint_dir": str(tmp_path)})
+    ensemble = DeepEnsembleRegressor(member, n_estimators=2, random_state=0).fit(X, y)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["member_0", "member_1"]
+    again = DeepEnsembleRegressor(member, n_estimators=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), ensemble.predict(X))  # resumed, done
