@@ -46,6 +46,7 @@ from ._training import BatchIterator, EpochShuffler, TabularNet, TensorDataset, 
 from .architecture import RESIDUAL_KINDS, architecture_to_string
 from .network import ACTIVATIONS, count_parameters
 from .network_config import NetworkConfig, resolve_output_init
+from .pretrained import load_pretrained
 
 LOSSES: dict[str, type[torch.nn.Module]] = {
     "absolute_error": torch.nn.L1Loss,
@@ -542,8 +543,6 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
 
     def _pretrained_model(self, X: np.ndarray) -> IRNetRegressor:
         """The model named by ``pretrained``, checked against X."""
-        from .pretrained import load_pretrained
-
         source = load_pretrained(self.pretrained)
         if X.shape[1] != source.n_features_in_:
             raise ValueError(
