@@ -182,7 +182,9 @@ def run_network(name: str, data, rows, args) -> dict[str, Any]:
     pred = model.predict(X[test])
     history = model.net_.history
     seconds = np.cumsum([row["dur"] for row in history])
-    cpu_seconds = np.cumsum([row.get("cpu_s", np.nan) for row in history])
+    # an epoch whose CPU seconds were lost (a run killed before its next checkpoint) counts
+    # its wall time instead
+    cpu_seconds = np.cumsum([row.get("cpu_s") or row["dur"] for row in history])
     curve = [{"epoch": row["epoch"], "minutes": round(float(s) / 60, 3),
               "cpu_minutes": round(float(c) / 60, 3),
               "test_mae": row.get("test_mae"), "train_loss": row["train_loss"],
