@@ -431,7 +431,8 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         """
         previous_state = dict(self.__dict__)
         # a warm start trains the fitted net in place: keep what training changes
-        previous_net = _NetSnapshot(self.net_) if hasattr(self, "net_") else None
+        continuing = self.warm_start and hasattr(self, "net_")
+        previous_net = _NetSnapshot(self.net_) if continuing else None
         try:
             return self._fit(X, y)
         except BaseException:
@@ -644,11 +645,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
         net.train_split = None if valid_set is None else predefined_split(valid_set)
         net.verbose = int(self.verbose >= 1)
         net.autocast_dtype = self.autocast
-        stopper = dict(net.callbacks_)["early_stopping"]
-        stopper.monitor = "valid_loss" if self.early_stopping else "train_loss"
-        stopper.patience = self.n_iter_no_change
-        stopper.threshold = self.tol
-        stopper.load_best = self.early_stopping
+        self._configure_stopper(net)
         schedule = None
         if self.learning_rate != "constant":
             batches = len(BatchIterator(train_set, net.iterator_train__batch_size,
@@ -660,6 +657,14 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             )
             schedule = BatchSchedule(start_epoch=start, **settings).initialize()
         _set_fit_callbacks(net, before_stopper=[("lr_schedule", schedule)])
+
+    def _configure_stopper(self, net: TabularNet) -> ResumableEarlyStopping:
+        """Apply the early-stopping settings to the net's stopper and return it."""
+        stopper = dict(net.callbacks_)["early_stopping"]
+        stopper.monitor = "valid_loss" if self.early_stopping else "train_loss"
+        stopper.patience, stopper.threshold = self.n_iter_no_change, self.tol
+        stopper.load_best = self.early_stopping
+        return stopper
 
     def _install_checkpointing(self, net: TabularNet, fit_state: dict[str, Any]) -> None:
         """Checkpoint callbacks for this fit (removed when ``checkpoint_dir`` is None)."""
@@ -716,10 +721,7 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
                 group["fused"] = fused
         net.history = type(net.history)(checkpoint["history"])
         start = int(checkpoint["start_epoch"])
-        stopper = dict(net.callbacks_)["early_stopping"]
-        stopper.monitor = "valid_loss" if self.early_stopping else "train_loss"
-        stopper.patience, stopper.threshold = self.n_iter_no_change, self.tol
-        stopper.load_best = self.early_stopping
+        stopper = self._configure_stopper(net)
         probe = copy.copy(stopper)
         probe.on_train_begin(net)
         probe.replay(net.history, start)
