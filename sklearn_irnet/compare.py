@@ -14,6 +14,7 @@ every split: with ``groups`` in which some label repeats, an integer ``cv`` give
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -92,7 +93,24 @@ BASELINES: dict[str, Callable[[int | None, int | None], BaseEstimator]] = {
 """Classical scikit-learn baselines by name (ridge and k-NN clip their inputs to the training
 range and standardise them)."""
 
-MODEL_NAMES: tuple[str, ...] = tuple(BASELINES) + tuple(sorted(PRESETS))
+PRETRAINED_OQMD = "oqmd-irnet17"
+"""The shipped network that the transfer-learning models start from."""
+
+FINE_TUNING: dict[str, Any] = {}
+"""Fine-tuning settings of ``irnet17_oqmd`` that differ from the network defaults."""
+
+TRANSFER_MODELS: tuple[str, ...] = (
+    "irnet17_oqmd", "irnet17_ensemble", "irnet17_oqmd_ensemble", "extra_trees_oqmd",
+)
+"""Models built on the pre-trained OQMD network or on several networks: ``irnet17_oqmd``
+fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_ensemble`` and
+``irnet17_oqmd_ensemble`` average 5 networks from different seeds
+(:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread),
+``extra_trees_oqmd`` fits extra trees on the pre-trained network's last hidden activations
+(:class:`~sklearn_irnet.transfer.PretrainedActivations`). The OQMD ones need the 145 Magpie
+attributes as features."""
+
+MODEL_NAMES: tuple[str, ...] = tuple(BASELINES) + tuple(sorted(PRESETS)) + TRANSFER_MODELS
 """Every name :func:`make_model` accepts."""
 
 
@@ -109,8 +127,9 @@ def make_model(
     ----------
     name : str
         A baseline from :data:`BASELINES` (``"random_forest"``, ``"extra_trees"``,
-        ``"hist_gradient_boosting"``, ``"ridge"``, ``"knn"``, ``"dummy"``) or a network
-        preset of the paper (``"irnet17"``, ``"plain17"``, ``"srnet48"``, ...).
+        ``"hist_gradient_boosting"``, ``"ridge"``, ``"knn"``, ``"dummy"``), a network
+        preset of the paper (``"irnet17"``, ``"plain17"``, ``"srnet48"``, ...) or a
+        transfer-learning or ensemble model from :data:`TRANSFER_MODELS`.
     random_state : int or None, default=0
         Seed of the model.
     n_jobs : int or None, default=None
@@ -136,7 +155,27 @@ def make_model(
         return BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
         return IRNetRegressor(architecture=key, random_state=random_state, **network_params)
+    if key in TRANSFER_MODELS:
+        return _transfer_model(key, random_state, n_jobs, network_params)
     raise ValueError(f"Unknown model {name!r}; available models: {', '.join(MODEL_NAMES)}.")
+
+
+def _transfer_model(
+    key: str, random_state: int | None, n_jobs: int | None, network_params: dict[str, Any]
+) -> BaseEstimator:
+    from .ensemble import DeepEnsembleRegressor
+    from .transfer import PretrainedActivations
+
+    if key == "extra_trees_oqmd":
+        return make_pipeline(PretrainedActivations(PRETRAINED_OQMD),
+                             _extra_trees(random_state, n_jobs))
+    network = IRNetRegressor(architecture="irnet17", random_state=random_state,
+                             **network_params)
+    if "oqmd" in key:
+        network.set_params(pretrained=PRETRAINED_OQMD, **{**FINE_TUNING, **network_params})
+    if key.endswith("_ensemble"):
+        return DeepEnsembleRegressor(network, n_estimators=5, random_state=random_state)
+    return network
 
 
 @dataclass
@@ -149,7 +188,9 @@ class ModelComparison:
         One row per model and fold: ``model, fold, n_train, n_test, mae, rmse, r2,
         fit_time, predict_time`` (seconds).
     predictions : pandas.DataFrame
-        Out-of-fold predictions: ``model, fold, row, y_true, y_pred``.
+        Out-of-fold predictions: ``model, fold, row, y_true, y_pred``, and ``y_std`` for
+        models whose ``predict`` returns a spread (``return_std=True``), empty for the
+        others.
     estimators : dict of list
         The fitted estimator of every fold, by model name.
     """
@@ -331,13 +372,17 @@ def compare_models(
                 "fit_time": result["fit_time"][fold],
                 "predict_time": result["score_time"][fold],
             })
-            # predicted again (outside the timing) for parity plots
-            y_pred = fitted.predict(_take_rows(X, test_idx))
-            y_true = y_array[test_idx]
-            prediction_frames.append(pd.DataFrame({
-                "model": name, "fold": fold, "row": test_idx,
-                "y_true": y_true, "y_pred": np.asarray(y_pred).ravel(),
-            }))
+            # predicted again (outside the timing) for parity plots, with the spread of
+            # models that give one (predict(X, return_std=True))
+            frame = {"model": name, "fold": fold, "row": test_idx,
+                     "y_true": y_array[test_idx]}
+            if "return_std" in inspect.signature(fitted.predict).parameters:
+                y_pred, y_std = fitted.predict(_take_rows(X, test_idx), return_std=True)
+                frame["y_std"] = np.asarray(y_std).ravel()
+            else:
+                y_pred = fitted.predict(_take_rows(X, test_idx))
+            frame["y_pred"] = np.asarray(y_pred).ravel()
+            prediction_frames.append(pd.DataFrame(frame))
         if progress is not None:
             maes = [row["mae"] for row in score_rows if row["model"] == name]
             progress(

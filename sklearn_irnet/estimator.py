@@ -888,10 +888,10 @@ class IRNetRegressor(RegressorMixin, BaseEstimator):
             y_pred[:, self.constant_target_] = self.target_mean_[self.constant_target_]
         return y_pred.ravel() if self._y_is_1d else y_pred
 
-    def save(self, path: str | os.PathLike[str]) -> Any:
+    def save(self, path: str | os.PathLike[str], *, weights_dtype: str = "float32") -> Any:
         """Write the fitted model to a safetensors file (no pickle); see
         :func:`sklearn_irnet.persistence.save_model`."""
-        return persistence.save_model(self, path)
+        return persistence.save_model(self, path, weights_dtype=weights_dtype)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, device: str = "cpu") -> IRNetRegressor:

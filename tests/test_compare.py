@@ -122,3 +122,30 @@ def test_training_size_curve_cuts_training_folds(regression_data):
     assert table.query("n_train == 180")["mae"].tolist() == full.scores["mae"].tolist()
     with pytest.raises(ValueError, match=r"fractions must lie in \(0, 1\]"):
         training_size_curve(["ridge"], X, y, [0.0, 0.5])
+
+
+def test_transfer_and_ensemble_models_run_by_name(regression_data, tmp_path, monkeypatch):
+    from sklearn_irnet import compare as compare_module
+    from sklearn_irnet.ensemble import DeepEnsembleRegressor
+
+    X, y = regression_data
+    source = IRNetRegressor(**{**FAST_PARAMS, "architecture": "16BARx2-8BARx1-1"}).fit(X, y)
+    monkeypatch.setattr(compare_module, "PRETRAINED_OQMD",
+                        str(source.save(tmp_path / "source.safetensors")))
+    names = ["irnet17_oqmd", "irnet17_oqmd_ensemble", "extra_trees_oqmd"]
+    assert set(names) < set(MODEL_NAMES)
+    tuned = make_model("irnet17_oqmd", max_iter=3, batch_size=32)
+    assert tuned.pretrained == compare_module.PRETRAINED_OQMD and tuned.max_iter == 3
+    ensemble = make_model("irnet17_ensemble", random_state=1, max_iter=3)
+    assert isinstance(ensemble, DeepEnsembleRegressor) and ensemble.n_estimators == 5
+    assert ensemble.estimator.pretrained is None and ensemble.estimator.max_iter == 3
+    result = compare_models(names, X, y, cv=2, max_iter=3, batch_size=32)
+    assert set(result.scores["model"]) == set(names)
+    spread = result.predictions.groupby("model")["y_std"].apply(lambda s: s.notna().all())
+    assert spread["irnet17_oqmd_ensemble"] and not spread["irnet17_oqmd"]
+    assert (result.predictions.query("model == 'irnet17_oqmd_ensemble'")["y_std"] > 0).all()
+    # the fine-tuned network started from the source's hidden layers (same widths)
+    fitted = result.estimators["irnet17_oqmd"][0]
+    assert fitted.architecture_ == source.architecture_
+    with pytest.raises(ValueError, match="takes 6 features"):
+        make_model("irnet17_oqmd", max_iter=1).fit(X[:, :4], y)

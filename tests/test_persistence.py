@@ -120,3 +120,32 @@ def test_output_init_is_kept_and_older_files_mean_glorot(fitted, tmp_path):
     glorot = load_model(save_model(model.set_params(output_init="glorot"),
                                    tmp_path / "b.safetensors"))
     assert glorot.output_init == "glorot"
+
+
+def test_half_precision_storage_halves_the_weights_and_predicts_closely(fitted, tmp_path):
+    model, frame = fitted
+    full = model.save(tmp_path / "full.safetensors")
+    half = model.save(tmp_path / "half.safetensors", weights_dtype="float16")
+    with safe_open(str(half), framework="pt") as handle:
+        assert handle.metadata()["weights_dtype"] == "float16"
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    import torch
+
+    dtypes = {name: tensor.dtype for name, tensor in tensors.items()}
+    full_tensors = load_file(str(full))
+
+    assert all(dtypes[name] == torch.float16 for name in dtypes
+               if name.startswith("module.") and "num_batches" not in name)
+    assert all(dtypes[name] == torch.float64 for name in dtypes if name.startswith("scaling."))
+    def weight_bytes(stored):
+        return sum(t.numel() * t.element_size() for n, t in stored.items()
+                   if n.startswith("module.") and t.is_floating_point())
+
+    assert weight_bytes(tensors) * 2 == weight_bytes(full_tensors)
+    restored = IRNetRegressor.load(half)
+    assert next(restored.net_.module_.parameters()).dtype == torch.float32
+    exact, rounded = model.predict(frame), restored.predict(frame)
+    assert not np.array_equal(exact, rounded)  # the weights really were rounded
+    np.testing.assert_allclose(rounded, exact, atol=1e-2 * np.abs(exact).max())
+    with pytest.raises(ValueError, match="weights_dtype must be one of"):
+        model.save(tmp_path / "x.safetensors", weights_dtype="int8")

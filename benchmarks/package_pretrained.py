@@ -1,0 +1,146 @@
+"""Ship a network trained on OQMD as a pre-trained model of the package.
+
+Takes a model file written by ``oqmd_time_to_accuracy.py --save-model`` (trained on the
+train and val rows of the OQMD file's own split only), measures its test MAE on the file's
+test rows in float32 and in the storage precision, and writes it into
+``sklearn_irnet/pretrained/`` with its entry in ``models.json``: SHA-256, size, features,
+how it was trained (command, rows, epochs, test MAE) and the data's licence and citation.
+
+Refuses a storage precision that moves the test MAE by 1 % or more, and a model whose
+training record (the result JSON of the run) does not match the file.
+
+Usage::
+
+    python benchmarks/package_pretrained.py --model runs/oqmd_irnet17_file.safetensors \\
+        --record benchmarks/results/oqmd_time_to_accuracy/file/irnet17.json \\
+        --name oqmd-irnet17 --weights-dtype float16
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _oqmd_common import DEFAULT_DATA, ROOT, log  # noqa: E402
+from oqmd_time_to_accuracy import load_features, split_rows  # noqa: E402
+
+DEST = ROOT / "sklearn_irnet" / "pretrained"
+
+OQMD_SOURCE = {
+    "name": "Open Quantum Materials Database (OQMD), DFT formation enthalpies",
+    "licence": "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)",
+    "citation": [
+        "J. E. Saal, S. Kirklin, M. Aykol, B. Meredig, C. Wolverton, 'Materials Design and "
+        "Discovery with High-Throughput Density Functional Theory: The Open Quantum Materials "
+        "Database (OQMD)', JOM 65, 1501-1509 (2013). doi:10.1007/s11837-013-0755-4",
+        "S. Kirklin, J. E. Saal, B. Meredig, A. Thompson, J. W. Doak, M. Aykol, S. Ruehl, "
+        "C. Wolverton, 'The Open Quantum Materials Database (OQMD): assessing the accuracy "
+        "of DFT formation energies', npj Comput. Mater. 1, 15010 (2015). "
+        "doi:10.1038/npjcompumats.2015.10",
+    ],
+    "copy_used": "341,700 unique formulas with a fixed random train/val/test split, as "
+                 "redistributed with the Roost/CrabNet benchmarks; 86 rows with |value| > 5 "
+                 "eV/atom dropped",
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--record", type=Path, required=True,
+                        help="the run's result JSON (oqmd_time_to_accuracy.py output)")
+    parser.add_argument("--name", default="oqmd-irnet17")
+    parser.add_argument("--weights-dtype", default="float16",
+                        choices=("float32", "float16", "bfloat16"))
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--cache", type=Path, default=ROOT / "runs" / "oqmd_magpie_split.npz")
+    parser.add_argument("--dest", type=Path, default=DEST)
+    parser.add_argument("--max-size-mb", type=float, default=25.0)
+    return parser.parse_args(argv)
+
+
+def test_mae(model: Any, X: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.abs(model.predict(X) - y)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sklearn_irnet import IRNetRegressor
+    from sklearn_irnet.featurize import MagpieFeaturizer
+
+    args = parse_args(argv)
+    record = json.loads(args.record.read_text())
+    model = IRNetRegressor.load(args.model)
+    if record.get("split") != "file":
+        raise SystemExit(f"{args.record}: the model must be trained on the file's split "
+                         f"(train and val rows only), not {record.get('split')!r}")
+    data = load_features(args)
+    rows = split_rows(data, "file")
+    X_test, y_test = data["X"][rows["test"]], data["y"][rows["test"]]
+    exact = test_mae(model, X_test, y_test)
+    if not np.isclose(exact, record["test_mae"], rtol=1e-6):
+        raise SystemExit(f"{args.model} gives test MAE {exact:.5f}, its record "
+                         f"{args.record} says {record['test_mae']:.5f}: not the same model")
+    with tempfile.TemporaryDirectory() as scratch:
+        stored = model.save(Path(scratch) / "m.safetensors", weights_dtype=args.weights_dtype)
+        rounded = test_mae(IRNetRegressor.load(stored), X_test, y_test)
+    change = rounded / exact - 1
+    log(f"test MAE float32 {exact:.5f}, {args.weights_dtype} {rounded:.5f} "
+        f"({100 * change:+.3f} %)")
+    if abs(change) >= 0.01:
+        raise SystemExit(f"{args.weights_dtype} storage moves the test MAE by "
+                         f"{100 * change:+.2f} % (limit 1 %): store float32")
+    target = args.dest / f"{args.name}.safetensors"
+    model.save(target, weights_dtype=args.weights_dtype)
+    size_mb = target.stat().st_size / 2**20
+    if size_mb > args.max_size_mb:
+        target.unlink()
+        raise SystemExit(f"{target} would be {size_mb:.1f} MB > {args.max_size_mb} MB")
+    featurizer = MagpieFeaturizer(column=None).fit(["NaCl"])
+    entry = {
+        "file": target.name,
+        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+        "bytes": target.stat().st_size,
+        "weights_dtype": args.weights_dtype,
+        "target": "formation enthalpy (eV/atom), DFT",
+        "architecture": model.architecture_,
+        "n_parameters": int(model.n_parameters_),
+        "features": {
+            "featurizer": "sklearn_irnet.featurize.MagpieFeaturizer",
+            "n_features": int(model.n_features_in_),
+            "names": [str(n) for n in featurizer.get_feature_names_out()],
+        },
+        "training": {
+            "command": record["command"],
+            "rows": {"train_and_validation": record["n_train"],
+                     "validation_share": model.validation_fraction,
+                     "test_never_seen": record["n_test"]},
+            "epochs": record["epochs"],
+            "best_validation_r2": record["best_validation_r2"],
+            "train_minutes": record["train_minutes"],
+            "machine": record["machine"],
+            "estimator_params": record["estimator_params"],
+        },
+        "test_mae_ev_per_atom": {"float32": round(exact, 5),
+                                 args.weights_dtype: round(rounded, 5)},
+        "data": OQMD_SOURCE,
+        "model_licence": "CC BY 4.0 (derived from OQMD); cite the OQMD papers above and "
+                         "sklearn-irnet",
+    }
+    catalogue_path = args.dest / "models.json"
+    catalogue = json.loads(catalogue_path.read_text()) if catalogue_path.is_file() else {}
+    catalogue[args.name] = entry
+    catalogue_path.write_text(json.dumps(catalogue, indent=1) + "\n")
+    log(f"{target} ({size_mb:.1f} MB) and its entry in {catalogue_path} written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Fine-tuning settings for the pre-trained OQMD network, chosen on validation rows only.
+
+For each of the main job's outer folds (the 2,135 experimental formation enthalpies inside
+pymatgen, 145 Magpie attributes, the folds of ``sklearn-irnet compare``), the training rows
+are split again by formula (80 % fit, 20 % validation); every variant is fitted on the fit
+rows and scored on the validation rows. The outer test rows are never touched, so the
+chosen settings can then be reported on them by ``sklearn-irnet compare`` without bias.
+Networks run one after the other on one torch thread.
+
+Prints one line per variant (mean validation MAE over the outer folds, fit seconds) and the
+exact parameters. Example::
+
+    python benchmarks/transfer_selection.py --folds 3 --variants scratch,tune40,tune40_slow
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit
+
+# the main job's network settings (cli: 80 epochs, batch 256, peak rate 1.4e-3)
+MAIN_JOB = dict(max_iter=80, batch_size=256, learning_rate_init=1.4e-3)
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "scratch": dict(MAIN_JOB),
+    "tune80": dict(MAIN_JOB, pretrained="oqmd-irnet17"),
+    "tune40": dict(MAIN_JOB, max_iter=40, pretrained="oqmd-irnet17"),
+    "tune40_slow": dict(MAIN_JOB, max_iter=40, learning_rate_init=3e-4,
+                        pretrained="oqmd-irnet17"),
+    "tune40_body0.1": dict(MAIN_JOB, max_iter=40, pretrained="oqmd-irnet17",
+                           pretrained_lr_scale=0.1),
+    "tune40_freeze3": dict(MAIN_JOB, max_iter=40, pretrained="oqmd-irnet17",
+                           freeze_stacks=3),
+    "tune20": dict(MAIN_JOB, max_iter=20, pretrained="oqmd-irnet17"),
+    "features_et": {"route": "features"},
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--folds", type=int, default=5, help="outer folds used (first n)")
+    parser.add_argument("--pretrained", default="oqmd-irnet17",
+                        help="shipped model name or model file to fine-tune")
+    return parser.parse_args(argv)
+
+
+def build(name: str, pretrained: str) -> Any:
+    from sklearn.ensemble import ExtraTreesRegressor
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_irnet import IRNetRegressor
+    from sklearn_irnet.transfer import PretrainedActivations
+
+    params = dict(VARIANTS[name])
+    if params.pop("route", None) == "features":
+        return make_pipeline(PretrainedActivations(pretrained),
+                             ExtraTreesRegressor(n_estimators=100, random_state=0))
+    if "pretrained" in params:
+        params["pretrained"] = pretrained
+    return IRNetRegressor(architecture="irnet17", random_state=0, n_threads=1, **params)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch
+
+    from sklearn_irnet.compare import resolve_cv
+    from sklearn_irnet.datasets import load_dataset
+    from sklearn_irnet.featurize import MagpieFeaturizer
+
+    args = parse_args(argv)
+    torch.set_num_threads(1)
+    data = load_dataset("expt_formation_enthalpy")
+    X = MagpieFeaturizer(column=None).fit_transform(data.formulas)
+    y = data.target.to_numpy(float)
+    groups = np.asarray(data.groups)
+    outer = resolve_cv(5, groups=groups, random_state=0)  # the main job's folds
+    outer_groups = groups if isinstance(outer, GroupKFold) else None
+    print(f"data: {len(y)} rows, {X.shape[1]} features; outer folds {outer!r} (first "
+          f"{args.folds}); inner split GroupShuffleSplit(test_size=0.2, random_state=fold); "
+          f"torch threads 1; load {os.getloadavg()}", flush=True)
+    for name in args.variants.split(","):
+        maes, seconds = [], []
+        for fold, (train, _test) in enumerate(outer.split(X, y, outer_groups)):
+            if fold == args.folds:
+                break
+            inner = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=fold)
+            fit_rows, val_rows = next(inner.split(train, groups=groups[train]))
+            fit_rows, val_rows = train[fit_rows], train[val_rows]
+            model = build(name, args.pretrained)
+            started = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.fit(X[fit_rows], y[fit_rows])
+            seconds.append(time.perf_counter() - started)
+            maes.append(float(np.mean(np.abs(model.predict(X[val_rows]) - y[val_rows]))))
+        print(f"{name:16s} validation MAE {np.mean(maes):.4f} ± {np.std(maes):.4f} "
+              f"(folds: {', '.join(f'{m:.4f}' for m in maes)}); fit {np.median(seconds):.0f} s "
+              f"median; {VARIANTS[name]}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
