@@ -1,0 +1,79 @@
+"""The pre-trained OQMD network shipped inside the package: it loads with no data folder,
+matches its checksum and training record, and predicts DFT formation enthalpies."""
+
+import hashlib
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from sklearn_irnet import IRNetRegressor, pretrained
+from sklearn_irnet.featurize import MagpieFeaturizer
+from sklearn_irnet.pretrained import available_models, load_pretrained
+
+NAME = "oqmd-irnet17"
+
+# OQMD formation enthalpies (eV/atom) of common compounds, from the training rows of the
+# data file the network was trained on (../shared/data/oqmd, "train" and "val" rows)
+OQMD_VALUES = {"NaCl": -2.0506, "LiF": -3.1499, "CaO": -3.1959, "TiO2": -3.2426,
+               "GaAs": -0.3529, "Al2O3": -3.2651, "MgO": -2.9463, "SiO2": -3.0736,
+               "ZnO": -1.6489}
+
+
+@pytest.fixture(scope="module")
+def entry():
+    models = available_models()
+    assert NAME in models, f"{NAME} is not in the catalogue {pretrained.CATALOGUE}"
+    return models[NAME]
+
+
+def test_file_checksum_size_and_precision(entry):
+    path = pretrained.MODELS_DIR / entry["file"]
+    content = path.read_bytes()
+    assert hashlib.sha256(content).hexdigest() == entry["sha256"]
+    assert len(content) == entry["bytes"] <= 25 * 2**20
+    assert entry["weights_dtype"] == "float16"
+    mae = entry["test_mae_ev_per_atom"]
+    assert abs(mae["float16"] / mae["float32"] - 1) < 0.01
+
+
+def test_training_record_names_data_licence_and_clean_test_rows(entry):
+    training = entry["training"]
+    assert "oqmd_time_to_accuracy.py" in training["command"]
+    assert "--split paper" not in training["command"]  # the file's own split
+    assert training["rows"]["test_never_seen"] == 51251
+    assert training["rows"]["train_and_validation"] == 290363
+    assert "CC BY 4.0" in entry["data"]["licence"]
+    assert any("Saal" in ref for ref in entry["data"]["citation"])
+    assert entry["architecture"].startswith("1024BARx4-512BARx3")
+
+
+def test_features_are_the_magpie_attributes_in_order(entry):
+    names = MagpieFeaturizer(column=None).fit(["NaCl"]).get_feature_names_out()
+    assert entry["features"]["names"] == [str(n) for n in names]
+    assert entry["features"]["n_features"] == len(names) == 145
+
+
+def test_loads_as_a_fitted_model_that_predicts_dft_formation_enthalpies():
+    model = load_pretrained(NAME)
+    assert isinstance(model, IRNetRegressor) and model.n_features_in_ == 145
+    X = MagpieFeaturizer(column=None).fit_transform(list(OQMD_VALUES))
+    predicted = model.predict(X)
+    reference = np.array(list(OQMD_VALUES.values()))
+    assert np.abs(predicted - reference).max() < 0.15, dict(zip(OQMD_VALUES, predicted,
+                                                                strict=True))
+    # an element has no formation enthalpy
+    assert abs(model.predict(MagpieFeaturizer(column=None).fit_transform(["Cu"]))[0]) < 0.15
+
+
+def test_a_damaged_installation_is_refused(entry, tmp_path, monkeypatch):
+    shutil.copy(pretrained.CATALOGUE, tmp_path / "models.json")
+    damaged = bytearray((pretrained.MODELS_DIR / entry["file"]).read_bytes())
+    damaged[-10] ^= 0xFF
+    (tmp_path / entry["file"]).write_bytes(bytes(damaged))
+    monkeypatch.setattr(pretrained, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(pretrained, "CATALOGUE", tmp_path / "models.json")
+    assert json.loads((tmp_path / "models.json").read_text())[NAME]["file"] == entry["file"]
+    with pytest.raises(ValueError, match="does not match its checksum"):
+        load_pretrained(NAME)
