@@ -77,3 +77,23 @@ def test_a_damaged_installation_is_refused(entry, tmp_path, monkeypatch):
     assert json.loads((tmp_path / "models.json").read_text())[NAME]["file"] == entry["file"]
     with pytest.raises(ValueError, match="does not match its checksum"):
         load_pretrained(NAME)
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_model_and_its_catalogue(entry, tmp_path):
+    """A regular (non-editable) install gets the file: it is package data of the wheel."""
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    pytest.importorskip("setuptools")
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--wheel-dir", str(tmp_path), str(root)],
+                   check=True, capture_output=True, timeout=600)
+    (wheel,) = tmp_path.glob("sklearn_irnet-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        stored = archive.read(f"sklearn_irnet/pretrained/{entry['file']}")
+        catalogue = json.loads(archive.read("sklearn_irnet/pretrained/models.json"))
+    assert hashlib.sha256(stored).hexdigest() == catalogue[NAME]["sha256"] == entry["sha256"]
