@@ -310,6 +310,7 @@ def _plot(rows: list[dict[str, Any]], path: Path, split: str) -> None:
             minutes, mae = zip(*points, strict=True)
             ax.plot(minutes, mae, marker="o" if r["kind"] == "trees" else None, ms=3,
                     label=f"{r['model']} ({r['test_mae']:.4f})")
+    ax.set_xscale("log")  # before the labels, which sit at the left edge of the axis
     if split == "file":
         for label, value in REFERENCE_MAE.items():
             ax.axhline(value, color="grey", lw=0.6, ls=":")
@@ -317,7 +318,6 @@ def _plot(rows: list[dict[str, Any]], path: Path, split: str) -> None:
     ax.axhline(PAPER_MAE["irnet17"], color="C3", lw=0.8, ls="--")
     ax.text(ax.get_xlim()[0], PAPER_MAE["irnet17"], " paper IRNet-17", fontsize=7,
             va="bottom", color="C3")
-    ax.set_xscale("log")
     ax.set_ylim(0.025, 0.15)
     ax.set_xlabel("training wall time (minutes, log scale)")
     ax.set_ylabel("test MAE (eV/atom)")
