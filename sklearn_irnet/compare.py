@@ -64,10 +64,14 @@ TASKS = ("regression", "classification")
 """Kinds of comparison: the target is a number or a class label."""
 
 METRICS = ("mae", "rmse", "r2")
-CLASSIFICATION_METRICS = ("roc_auc", "accuracy", "f1", "brier")
-"""Columns of a classification comparison: ROC-AUC (one-vs-rest macro average for more
-than two classes), accuracy, F1 (of the second class in sorted order, e.g. ``True``, or
-the macro average for more than two classes) and the Brier score (two classes; NaN
+CLASSIFICATION_METRICS = ("roc_auc", "roc_auc_labels", "accuracy", "f1", "brier")
+"""Columns of a classification comparison: ROC-AUC of the predicted probabilities
+(one-vs-rest macro average for more than two classes); ROC-AUC of the predicted labels,
+which is how Matbench scores its classification tasks (it records hard ``True``/``False``
+predictions and applies ``roc_auc_score`` to them: for two classes this equals the
+balanced accuracy; NaN for more classes), the metric to set beside the Matbench
+leaderboard; accuracy; F1 (of the second class in sorted order, e.g. ``True``, or the
+macro average for more than two classes); and the Brier score (two classes; NaN
 otherwise). Higher is better except for the Brier score."""
 _SCORING = {
     "mae": "neg_mean_absolute_error",
@@ -336,8 +340,8 @@ class ModelComparison:
     def to_markdown(self, digits: int = 4) -> str:
         """The summary as a Markdown table (``mean ± std`` per metric)."""
         summary = self.summary()
-        names = {"roc_auc": "ROC-AUC", "accuracy": "accuracy", "f1": "F1",
-                 "brier": "Brier"}
+        names = {"roc_auc": "ROC-AUC", "roc_auc_labels": "ROC-AUC (labels)",
+                 "accuracy": "accuracy", "f1": "F1", "brier": "Brier"}
         header = ["model", "folds", *[names.get(m, m.upper()) for m in self.metrics],
                   "fit time (s)", "predict time (s)"]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -566,6 +570,8 @@ def _classification_scores(
         both = positive.any() and not positive.all()
         metrics = {
             "roc_auc": roc_auc_score(positive, proba[:, 1]) if both else np.nan,
+            "roc_auc_labels": (roc_auc_score(positive, y_pred == classes[1]) if both
+                               else np.nan),
             "accuracy": accuracy_score(y_test, y_pred),
             "f1": f1_score(positive, y_pred == classes[1], zero_division=0.0),
             "brier": brier_score_loss(positive, proba[:, 1]),
@@ -575,7 +581,8 @@ def _classification_scores(
         auc = roc_auc_score(y_test, proba, multi_class="ovr", labels=classes)
     except ValueError:  # a class missing from this test fold
         auc = np.nan
-    metrics = {"roc_auc": auc, "accuracy": accuracy_score(y_test, y_pred),
+    metrics = {"roc_auc": auc, "roc_auc_labels": np.nan,
+               "accuracy": accuracy_score(y_test, y_pred),
                "f1": f1_score(y_test, y_pred, average="macro", zero_division=0.0),
                "brier": np.nan}
     columns = {"y_pred": y_pred, **{f"proba_{label}": proba[:, i]

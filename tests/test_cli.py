@@ -175,7 +175,8 @@ def test_matbench_classification_task_on_official_folds(shared_data, tmp_path):
                    "--out", str(mb)])
     assert status == 0
     table = (mb / "matbench_expt_is_metal" / "summary.md").read_text()
-    assert table.startswith("### matbench_expt_is_metal\n\n| model | mean ROC-AUC | std |")
+    assert table.startswith("### matbench_expt_is_metal\n\nROC-AUC (labels) is Matbench's")
+    assert "| model | ROC-AUC (labels) | std | ROC-AUC (proba) |" in table
     assert "| RF-SCM/Magpie | 0.917 |" in table and "| dummy | 0.5 |" in table
     assert (mb / "matbench_expt_is_metal" / "roc_curves.png").is_file()
     scores = pd.read_csv(mb / "matbench_scores.csv")

@@ -165,7 +165,8 @@ def test_classification_comparison_is_stratified_with_classifier_metrics(regress
     result = compare_models(models, X, y, cv=4, task="classification")
     scores = result.scores
     assert list(scores.columns) == ["model", "fold", "n_train", "n_test", "roc_auc",
-                                    "accuracy", "f1", "brier", "fit_time", "predict_time"]
+                                    "roc_auc_labels", "accuracy", "f1", "brier", "fit_time",
+                                    "predict_time"]
     # stratified folds: every test fold holds the class shares of the whole data
     share = np.mean(y == "metal")
     for _, rows in result.predictions.query("model == 'dummy'").groupby("fold"):
@@ -180,6 +181,10 @@ def test_classification_comparison_is_stratified_with_classifier_metrics(regress
     row = scores.query("model == 'logistic_regression' and fold == 0")
     assert row["roc_auc"].item() == pytest.approx(roc_auc_score(positive, fold["y_score"]))
     assert row["brier"].item() == pytest.approx(brier_score_loss(positive, fold["y_score"]))
+    # Matbench's ROC-AUC of hard labels is the balanced accuracy
+    from sklearn.metrics import balanced_accuracy_score
+    assert row["roc_auc_labels"].item() == pytest.approx(
+        balanced_accuracy_score(fold["y_true"], fold["y_pred"]))
     assert set(fold["y_pred"]) <= {"metal", "insulator"}
     assert result.summary().loc["irnet", "accuracy_mean"] > 0.85
     markdown = result.to_markdown()
