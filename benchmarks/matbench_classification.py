@@ -15,11 +15,12 @@ route to calibrated probabilities (one network fit instead of the ``cv`` fits of
 ``CalibratedClassifierCV(IRNetClassifier(...))``). Nothing is tuned on the test folds:
 every setting is a default, and the calibration data come from the training fold.
 
-Folds run one after the other on one torch thread. Example (the committed run)::
+Folds run one after the other on one torch thread. The baselines run first and the
+results of a task are rewritten after every model, so an interrupted run keeps what it
+finished. Example (the committed run, see its ``README.md``)::
 
     OMP_NUM_THREADS=1 nice -n 19 python benchmarks/matbench_classification.py \\
-        --data-home ../shared/data/matbench --max-epochs 40 \\
-        --calibrate matbench_expt_is_metal \\
+        --data-home ../shared/data/matbench --max-epochs 20 \\
         --out benchmarks/results/matbench_classification
 """
 
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -41,7 +43,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 
 from sklearn_irnet import IRNetClassifier
-from sklearn_irnet.compare import compare_models, make_model
+from sklearn_irnet.compare import ModelComparison, compare_models, make_model
 from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_dataset
 from sklearn_irnet.featurize import make_featurizer
 from sklearn_irnet.reporting import leaderboard_markdown, write_comparison
@@ -115,23 +117,33 @@ def main() -> None:
         print(f"{task}: {len(X)} rows, {X.shape[1]} features (featurized in "
               f"{time.perf_counter() - started:.0f} s), {y.mean():.3f} positive, official "
               "5 folds", flush=True)
-        models: dict[str, Any] = {
+        models: dict[str, Any] = {name: make_model(name, task="classification")
+                                  for name in BASELINES}
+        models.update({
             name: make_model(name, task="classification", max_iter=args.max_epochs)
             for name in networks
-        }
+        })
         if task in calibrate:
             models["irnet17_sigmoid"] = HoldoutCalibrated(
                 IRNetClassifier(architecture="irnet17", max_iter=args.max_epochs,
                                 random_state=0))
-        models.update({name: make_model(name, task="classification") for name in BASELINES})
-        result = compare_models(models, X, y, test_fold=data.test_fold, task="classification",
-                                progress=lambda line: print(line, flush=True))
         config = {"task": task, "max_epochs": args.max_epochs, "networks": networks,
                   "calibrated": task in calibrate, "features": "magpie (145)",
                   "folds": "official Matbench v0.1 test_fold"}
-        write_comparison(out / task, result, target_label=data.target_label, config=config)
-        table = leaderboard_markdown(task, result, MATBENCH_LEADERBOARD.get(task, {}))
-        (out / task / "leaderboard.md").write_text(table + "\n")
+        parts: list[ModelComparison] = []
+        for name, model in models.items():  # results rewritten after every model
+            parts.append(compare_models({name: model}, X, y, test_fold=data.test_fold,
+                                        task="classification",
+                                        progress=lambda line: print(line, flush=True)))
+            result = ModelComparison(
+                scores=pd.concat([p.scores for p in parts], ignore_index=True),
+                predictions=pd.concat([p.predictions for p in parts], ignore_index=True),
+                estimators={k: v for p in parts for k, v in p.estimators.items()},
+                task="classification")
+            write_comparison(out / task, result, target_label=data.target_label,
+                             config=config)
+            table = leaderboard_markdown(task, result, MATBENCH_LEADERBOARD.get(task, {}))
+            (out / task / "leaderboard.md").write_text(table + "\n")
         print(table, flush=True)
         print(json.dumps({"task": task, "seconds": round(time.perf_counter() - started)}),
               flush=True)
