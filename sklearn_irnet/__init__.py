@@ -2,12 +2,14 @@
 
 from ._version import __version__
 from .architecture import PRESETS, StackSpec, parse_architecture_string, resolve_architecture
+from .classifier import IRNetClassifier
 from .ensemble import DeepEnsembleRegressor
 from .estimator import LOSSES, PAPER_RECIPE, IRNetRegressor
 from .network import DeepRegressionNetwork, count_parameters
 
 __all__ = [
     "IRNetRegressor",
+    "IRNetClassifier",
     "DeepEnsembleRegressor",
     "PAPER_RECIPE",
     "LOSSES",

@@ -1,4 +1,5 @@
-"""The skorch machinery behind :class:`~sklearn_irnet.IRNetRegressor`.
+"""The skorch machinery behind :class:`~sklearn_irnet.IRNetRegressor` and
+:class:`~sklearn_irnet.IRNetClassifier`.
 
 Tabular data fit in memory, so batches are cut by slicing whole tensors that already sit
 on the training device instead of going through a ``DataLoader`` with per-row indexing
@@ -112,9 +113,13 @@ class TrainingDiverged(RuntimeError):
 class TabularNet(NeuralNetRegressor):
     """``NeuralNetRegressor`` with whole-tensor batching and per-epoch loss bookkeeping.
 
-    Each epoch records ``train_loss`` (and ``valid_loss`` plus ``valid_r2`` when a
-    validation set is given) in the history as sample-weighted means.
+    Each epoch records ``train_loss`` (and ``valid_loss`` plus the validation metric
+    ``valid_metric_name``, here ``valid_r2``, when a validation set is given) in the
+    history as sample-weighted means.
     """
+
+    #: history key of the validation score
+    valid_metric_name: str = "valid_r2"
 
     #: dtype name for ``torch.autocast`` around the forward pass, or None for float32
     autocast_dtype: str | None = None
@@ -156,29 +161,70 @@ class TabularNet(NeuralNetRegressor):
         device = iterator.dataset.X.device
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         n_rows, n_batches = 0, 0
-        residuals = targets = None
-        if not training:
-            y_valid = iterator.dataset.y
-            residuals = torch.zeros(y_valid.shape[1], dtype=torch.float64, device=device)
+        metric = None if training else self.validation_metric(iterator.dataset.y)
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             size = len(batch[0])
             loss_sum.add_(step["loss"].detach(), alpha=size)  # one kernel, float64 sum
-            if residuals is not None:
-                residuals += ((step["y_pred"] - batch[1]).double() ** 2).sum(dim=0)
+            if metric is not None:
+                metric.update(step["y_pred"], batch[1])
             self.notify("on_batch_end", batch=batch, training=training, **step)
             n_rows += size
             n_batches += 1
         mean_loss = loss_sum.item() / max(n_rows, 1)
         self.history.record(prefix + "_loss", mean_loss)
         self.history.record(prefix + "_batch_count", n_batches)
-        if residuals is not None:
-            targets = y_valid.double()
-            total = ((targets - targets.mean(dim=0)) ** 2).sum(dim=0)
-            self.history.record("valid_r2", _r2(residuals, total))
+        if metric is not None:
+            self.history.record(self.valid_metric_name, metric.result())
         if training and not math.isfinite(mean_loss):
             raise TrainingDiverged(len(self.history), mean_loss)
+
+
+    def validation_metric(self, y_valid: torch.Tensor) -> R2Metric:
+        """A fresh accumulator of the validation metric over the batches of an epoch."""
+        return R2Metric(y_valid)
+
+
+class TabularClassifierNet(TabularNet):
+    """:class:`TabularNet` for class indices: the network outputs one logit per class and
+    each validation epoch records the accuracy as ``valid_acc``."""
+
+    valid_metric_name = "valid_acc"
+
+    def validation_metric(self, y_valid: torch.Tensor) -> AccuracyMetric:
+        return AccuracyMetric(y_valid)
+
+
+class R2Metric:
+    """Uniform-average R^2 accumulated over batches (sums of squares in float64)."""
+
+    def __init__(self, y_valid: torch.Tensor) -> None:
+        self.y_valid = y_valid
+        self.residuals = torch.zeros(y_valid.shape[1], dtype=torch.float64,
+                                     device=y_valid.device)
+
+    def update(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> None:
+        self.residuals += ((y_pred - y_true).double() ** 2).sum(dim=0)
+
+    def result(self) -> float:
+        targets = self.y_valid.double()
+        total = ((targets - targets.mean(dim=0)) ** 2).sum(dim=0)
+        return _r2(self.residuals, total)
+
+
+class AccuracyMetric:
+    """Share of rows whose largest logit is the true class, accumulated over batches."""
+
+    def __init__(self, y_valid: torch.Tensor) -> None:
+        self.correct = torch.zeros((), dtype=torch.int64, device=y_valid.device)
+        self.n_rows = len(y_valid)
+
+    def update(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> None:
+        self.correct += (y_pred.argmax(dim=1) == y_true).sum()
+
+    def result(self) -> float:
+        return self.correct.item() / max(self.n_rows, 1)
 
 
 def _r2(residual_ss: torch.Tensor, total_ss: torch.Tensor) -> float:

@@ -3,7 +3,10 @@
 ``compare`` featurizes a dataset once, cross-validates the chosen models on the same folds
 (grouped by formula when formulas repeat) and writes a table (CSV and Markdown), parity plots
 and learning curves. ``matbench`` runs the composition-only Matbench tasks on their official
-folds and sets the results beside published leaderboard numbers.
+folds and sets the results beside published leaderboard numbers. Classification tasks
+(Matbench's ``matbench_expt_is_metal`` and ``matbench_glass``, or ``--task classification``)
+compare classifiers on stratified folds with ROC-AUC, accuracy, F1 and the Brier score, and
+draw ROC curves and reliability diagrams instead of parity plots.
 
 This module only parses arguments and calls the library: datasets come from
 :func:`sklearn_irnet.datasets.load_dataset`, features from
@@ -35,6 +38,11 @@ DEFAULT_MODELS = (
     "irnet17", "random_forest", "extra_trees", "hist_gradient_boosting", "ridge", "knn",
     "dummy",
 )
+#: the default models of a classification task
+DEFAULT_CLASSIFICATION_MODELS = (
+    "irnet17", "random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression",
+    "dummy",
+)
 
 
 class UsageError(Exception):
@@ -63,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--target-col", default=None, help="target column of a CSV")
     compare.add_argument("--data-home", default=None,
                          help="folder of Matbench/OQMD files (default: $SKLEARN_IRNET_DATA)")
+    compare.add_argument("--task", default="auto",
+                         choices=("auto", "regression", "classification"),
+                         help="what the target is (default auto: classification for "
+                              "Matbench's classification tasks, else regression)")
     _add_common(compare)
     # the main job: 80 epochs at batch 256 (peak rate scaled by sqrt(2)) instead of batch 128
     # keeps `sklearn-irnet compare --n-jobs 2` within a few minutes on 2 cores
@@ -78,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     matbench = commands.add_parser("matbench", help="Matbench tasks on the official folds")
     matbench.add_argument("--tasks", default="matbench_expt_gap,matbench_steels",
-                          help="comma-separated composition-only Matbench regression tasks")
+                          help="comma-separated composition-only Matbench tasks, regression "
+                               "or classification (matbench_expt_is_metal, matbench_glass)")
     matbench.add_argument("--data-home", default=None,
                           help="folder holding <task>.csv.gz (default: $SKLEARN_IRNET_DATA)")
     _add_common(matbench)
@@ -86,8 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
-                        help=f"comma-separated models from: {', '.join(MODEL_NAMES)}")
+    parser.add_argument("--models", default=None,
+                        help=f"comma-separated models from: {', '.join(MODEL_NAMES)} "
+                             f"(default: {','.join(DEFAULT_MODELS)}; for classification "
+                             f"{','.join(DEFAULT_CLASSIFICATION_MODELS)})")
     parser.add_argument("--features", default="magpie", choices=tuple(FEATURE_SETS),
                         help="; ".join(f"{name}: {text}" for name, text in FEATURE_SETS.items()))
     parser.add_argument("--max-epochs", type=int, default=None,
@@ -112,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
         args.command_line = "sklearn-irnet " + " ".join(argv)
-        models = _parse_models(args.models)
+        models = None if args.models is None else _parse_models(args.models)
         too_small = [value for value in (args.max_epochs, args.batch_size)
                      if value is not None and value < 1]
         if too_small or args.n_jobs == 0 or (args.learning_rate is not None
@@ -173,7 +188,31 @@ def _featurize(data: FormulaDataset, feature_set: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- compare
-def run_compare(args: argparse.Namespace, models: list[str]) -> ModelComparison:
+def _models_for(models: list[str] | None, task: str) -> list[str]:
+    """The requested models, or the defaults of the task."""
+    if models is None:
+        return list(DEFAULT_CLASSIFICATION_MODELS if task == "classification"
+                    else DEFAULT_MODELS)
+    from .compare import make_model
+
+    for name in models:  # a regression-only model in a classification run, or the reverse
+        with _usage_errors():
+            make_model(name, task=task)
+    return models
+
+
+def _target(data: FormulaDataset, task: str) -> np.ndarray:
+    """The target as floats, or as integer class labels for classification."""
+    y = data.target.to_numpy(float)
+    if task != "classification":
+        return y
+    if not np.all(np.isfinite(y) & (y == np.round(y))):
+        raise UsageError(f"--task classification needs integer class labels in the target "
+                         f"{data.target_label!r}, but it holds non-integer values")
+    return y.astype(np.int64)
+
+
+def run_compare(args: argparse.Namespace, models: list[str] | None) -> ModelComparison:
     """Featurize once, cross-validate every model, write tables and figures."""
     from .compare import training_size_curve
     from .reporting import write_comparison
@@ -185,24 +224,29 @@ def run_compare(args: argparse.Namespace, models: list[str]) -> ModelComparison:
     if args.limit is not None:
         with _usage_errors():
             data = data.sample(args.limit, random_state=args.random_state)
+    task = data.task_type if args.task == "auto" else args.task
+    models = _models_for(models, task)
+    y = _target(data, task)
     started = time.perf_counter()
     X = _featurize(data, args.features)
     _log(f"dataset {args.dataset}: {len(X)} rows, {X.shape[1]} {args.features} features "
-         f"(featurized in {time.perf_counter() - started:.1f} s); target: {data.target_label}")
+         f"(featurized in {time.perf_counter() - started:.1f} s); target: {data.target_label}"
+         f" ({task})")
     with _usage_errors():
-        splitter = resolve_cv(args.cv, groups=data.groups, random_state=args.random_state)
+        splitter = resolve_cv(args.cv, groups=data.groups, random_state=args.random_state,
+                              stratify=task == "classification")
     _log(f"folds: {splitter!r}, " + (
         f"grouped by formula ({data.n_sharing_formula} of {len(data)} rows share their "
         "formula with another row)" if data.repeated_formulas else "every formula once"))
-    y = data.target.to_numpy(float)
     common = {"n_jobs": args.n_jobs, "random_state": args.random_state, "progress": _log,
-              **_network_params(args)}
+              "task": task, **_network_params(args)}
     result = compare_models(models, X, y, cv=args.cv, groups=data.groups, **common)
     size_table = None
     if fractions:
         size_table = training_size_curve(models, X, y, fractions, cv=args.cv,
                                          groups=data.groups, full=result, **common)
-    config = {"command": args.command_line, "splitter": repr(splitter),
+    config = {"command": args.command_line, "splitter": repr(splitter), "task": task,
+              "models": models,
               "arguments": {k: v for k, v in vars(args).items() if k != "command_line"}}
     out = write_comparison(args.out, result, target_label=data.target_label, config=config,
                            size_table=size_table, plots=not args.no_plots)
@@ -231,8 +275,9 @@ def _parse_fractions(text: str) -> list[float]:
 
 
 # ---------------------------------------------------------------- matbench
-def run_matbench(args: argparse.Namespace, models: list[str]) -> pd.DataFrame:
-    """Every requested task on its official five folds; per-fold CSV plus leaderboard table."""
+def run_matbench(args: argparse.Namespace, models: list[str] | None) -> pd.DataFrame:
+    """Every requested task on its official five folds; per-fold CSV plus leaderboard table
+    (and, for classification tasks, ROC curves and reliability diagrams)."""
     from .datasets import MATBENCH_LEADERBOARD, MATBENCH_TASKS
     from .reporting import leaderboard_markdown
 
@@ -248,12 +293,14 @@ def run_matbench(args: argparse.Namespace, models: list[str]) -> pd.DataFrame:
         data = _load(args, task)
         if data.test_fold is None:
             raise UsageError(f"{task} has no official test_fold column")
+        task_models = _models_for(models, data.task_type)
         X = _featurize(data, args.features)
-        _log(f"{task}: {len(X)} rows, official 5 folds; target {data.target_label}")
-        result = compare_models(models, X, data.target.to_numpy(float),
+        _log(f"{task}: {len(X)} rows, official 5 folds; target {data.target_label} "
+             f"({data.task_type})")
+        result = compare_models(task_models, X, _target(data, data.task_type),
                                 test_fold=data.test_fold, n_jobs=args.n_jobs,
                                 random_state=args.random_state, progress=_log,
-                                **_network_params(args))
+                                task=data.task_type, **_network_params(args))
         scores = result.scores.assign(task=task)
         all_scores.append(scores)
         task_dir = out / task
@@ -262,6 +309,11 @@ def run_matbench(args: argparse.Namespace, models: list[str]) -> pd.DataFrame:
         result.predictions.to_csv(task_dir / "predictions.csv", index=False)
         table = leaderboard_markdown(task, result, MATBENCH_LEADERBOARD.get(task, {}))
         (task_dir / "summary.md").write_text(table + "\n")
+        if data.task_type == "classification" and not args.no_plots:
+            from .plotting import reliability_plot, roc_curve_plot
+
+            roc_curve_plot(result.predictions, task_dir / "roc_curves.png")
+            reliability_plot(result.predictions, task_dir / "reliability.png")
         print(table)
     combined = pd.concat(all_scores, ignore_index=True)
     combined.to_csv(out / "matbench_scores.csv", index=False)

@@ -1,4 +1,4 @@
-"""Compare regressors on the same cross-validation folds.
+"""Compare regressors or classifiers on the same cross-validation folds.
 
 :func:`compare_models` runs each estimator through
 :func:`sklearn.model_selection.cross_validate` with one shared splitter and gathers a tidy
@@ -10,6 +10,14 @@ subsets of each training fold.
 Rows that share a group (for example polymorphs sharing a formula) are kept on one side of
 every split: with ``groups`` in which some label repeats, an integer ``cv`` gives a shuffled
 :class:`~sklearn.model_selection.GroupKFold` instead of a :class:`~sklearn.model_selection.KFold`.
+
+With ``task="classification"`` the same functions compare classifiers: folds are
+stratified by class (:class:`~sklearn.model_selection.StratifiedKFold`, or
+:class:`~sklearn.model_selection.StratifiedGroupKFold` with repeating groups), the models
+built by name are classifiers (:data:`CLASSIFICATION_BASELINES`,
+:class:`~sklearn_irnet.IRNetClassifier` for the network presets) and the table holds
+ROC-AUC, accuracy, F1 and (two classes) the Brier score, computed from out-of-fold
+probabilities that are kept for ROC curves and reliability plots.
 """
 
 from __future__ import annotations
@@ -23,29 +31,48 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
-from sklearn.dummy import DummyRegressor
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
+    ExtraTreesClassifier,
     ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
+    RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.linear_model import RidgeCV
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.metrics import accuracy_score, brier_score_loss, f1_score, roc_auc_score
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
     PredefinedSplit,
+    StratifiedGroupKFold,
+    StratifiedKFold,
     check_cv,
     cross_validate,
 )
-from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .architecture import PRESETS
+from .classifier import IRNetClassifier
 from .estimator import IRNetRegressor
 from .preprocessing import ClipToTrainingRange
 
+TASKS = ("regression", "classification")
+"""Kinds of comparison: the target is a number or a class label."""
+
 METRICS = ("mae", "rmse", "r2")
+CLASSIFICATION_METRICS = ("roc_auc", "roc_auc_labels", "accuracy", "f1", "brier")
+"""Columns of a classification comparison: ROC-AUC of the predicted probabilities
+(one-vs-rest macro average for more than two classes); ROC-AUC of the predicted labels,
+which is how Matbench scores its classification tasks (it records hard ``True``/``False``
+predictions and applies ``roc_auc_score`` to them: for two classes this equals the
+balanced accuracy; NaN for more classes), the metric to set beside the Matbench
+leaderboard; accuracy; F1 (of the second class in sorted order, e.g. ``True``, or the
+macro average for more than two classes); and the Brier score (two classes; NaN
+otherwise). Higher is better except for the Brier score."""
 _SCORING = {
     "mae": "neg_mean_absolute_error",
     "rmse": "neg_root_mean_squared_error",
@@ -93,6 +120,51 @@ BASELINES: dict[str, Callable[[int | None, int | None], BaseEstimator]] = {
 """Classical scikit-learn baselines by name (ridge and k-NN clip their inputs to the training
 range and standardise them)."""
 
+
+def _random_forest_classifier(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return RandomForestClassifier(n_estimators=100, random_state=random_state, n_jobs=n_jobs)
+
+
+def _extra_trees_classifier(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return ExtraTreesClassifier(n_estimators=100, random_state=random_state, n_jobs=n_jobs)
+
+
+def _hist_gradient_boosting_classifier(
+    random_state: int | None, n_jobs: int | None
+) -> BaseEstimator:
+    return HistGradientBoostingClassifier(max_iter=500, early_stopping=True,
+                                          random_state=random_state)
+
+
+def _logistic_regression(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return make_pipeline(ClipToTrainingRange(), StandardScaler(),
+                         LogisticRegression(max_iter=5000))
+
+
+def _knn_classifier(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return make_pipeline(
+        ClipToTrainingRange(), StandardScaler(),
+        KNeighborsClassifier(n_neighbors=15, weights="distance", n_jobs=n_jobs),
+    )
+
+
+def _dummy_classifier(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
+    return DummyClassifier(strategy="prior")
+
+
+CLASSIFICATION_BASELINES: dict[str, Callable[[int | None, int | None], BaseEstimator]] = {
+    "random_forest": _random_forest_classifier,
+    "extra_trees": _extra_trees_classifier,
+    "hist_gradient_boosting": _hist_gradient_boosting_classifier,
+    "logistic_regression": _logistic_regression,
+    "knn": _knn_classifier,
+    "dummy": _dummy_classifier,
+}
+"""Classical scikit-learn classifiers by name, used with ``task="classification"`` (the
+same names as :data:`BASELINES` where the model is the same kind; logistic regression and
+k-NN clip their inputs to the training range and standardise them; the dummy predicts the
+class shares of the training data)."""
+
 PRETRAINED_OQMD = "oqmd-irnet17"
 """The shipped network that the transfer-learning models start from."""
 
@@ -107,8 +179,10 @@ fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_ensemble`` and
 (:class:`~sklearn_irnet.transfer.PretrainedActivations`). The OQMD ones need the 145 Magpie
 attributes as features."""
 
-MODEL_NAMES: tuple[str, ...] = tuple(BASELINES) + tuple(sorted(PRESETS)) + TRANSFER_MODELS
-"""Every name :func:`make_model` accepts."""
+MODEL_NAMES: tuple[str, ...] = (
+    tuple(BASELINES) + ("logistic_regression",) + tuple(sorted(PRESETS)) + TRANSFER_MODELS
+)
+"""Every name :func:`make_model` accepts (for one task or the other)."""
 
 
 def make_model(
@@ -116,9 +190,10 @@ def make_model(
     *,
     random_state: int | None = 0,
     n_jobs: int | None = None,
+    task: str = "regression",
     **network_params: Any,
 ) -> BaseEstimator:
-    """Build a ready-made regressor by name.
+    """Build a ready-made regressor or classifier by name.
 
     Parameters
     ----------
@@ -131,14 +206,24 @@ def make_model(
         Seed of the model.
     n_jobs : int or None, default=None
         Parallel jobs of the baselines that support it.
+    task : {"regression", "classification"}, default="regression"
+        Build a regressor, or a classifier: :data:`CLASSIFICATION_BASELINES`,
+        :class:`~sklearn_irnet.IRNetClassifier` for network presets, and ``irnet17_oqmd``
+        (the pre-trained OQMD network fine-tuned as a classifier).
     **network_params
-        Extra :class:`~sklearn_irnet.IRNetRegressor` parameters for network presets
-        (e.g. ``max_iter=50``); ignored for baselines.
+        Extra :class:`~sklearn_irnet.IRNetRegressor` (or
+        :class:`~sklearn_irnet.IRNetClassifier`) parameters for network presets (e.g.
+        ``max_iter=50``); ignored for baselines.
 
     Returns
     -------
     estimator : sklearn estimator
         An unfitted estimator.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown, or names a model that exists only for the other task.
 
     Examples
     --------
@@ -146,8 +231,14 @@ def make_model(
     'irnet17'
     >>> type(make_model("random_forest")).__name__
     'RandomForestRegressor'
+    >>> type(make_model("irnet17", task="classification")).__name__
+    'IRNetClassifier'
     """
     key = name.strip().lower()
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
+    if task == "classification":
+        return _classification_model(key, name, random_state, n_jobs, network_params)
     if key in BASELINES:
         return BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
@@ -155,6 +246,23 @@ def make_model(
     if key in TRANSFER_MODELS:
         return _transfer_model(key, random_state, n_jobs, network_params)
     raise ValueError(f"Unknown model {name!r}; available models: {', '.join(MODEL_NAMES)}.")
+
+
+def _classification_model(
+    key: str, name: str, random_state: int | None, n_jobs: int | None,
+    network_params: dict[str, Any],
+) -> BaseEstimator:
+    if key in CLASSIFICATION_BASELINES:
+        return CLASSIFICATION_BASELINES[key](random_state, n_jobs)
+    if key in PRESETS:
+        return IRNetClassifier(architecture=key, random_state=random_state, **network_params)
+    if key == "irnet17_oqmd":
+        return IRNetClassifier(architecture="irnet17", random_state=random_state,
+                               pretrained=PRETRAINED_OQMD, **network_params)
+    available = (*CLASSIFICATION_BASELINES, *sorted(PRESETS), "irnet17_oqmd")
+    kind = "a regression-only model" if key in MODEL_NAMES else "unknown"
+    raise ValueError(f"Model {name!r} is {kind} for classification; available classifiers: "
+                     f"{', '.join(available)}.")
 
 
 def _transfer_model(
@@ -185,44 +293,62 @@ class ModelComparison:
     Attributes
     ----------
     scores : pandas.DataFrame
-        One row per model and fold: ``model, fold, n_train, n_test, mae, rmse, r2,
-        fit_time, predict_time`` (seconds).
+        One row per model and fold: ``model, fold, n_train, n_test``, the metrics
+        (regression ``mae, rmse, r2``; classification ``roc_auc, accuracy, f1, brier``),
+        ``fit_time, predict_time`` (seconds).
     predictions : pandas.DataFrame
         Out-of-fold predictions: ``model, fold, row, y_true, y_pred``, and ``y_std`` for
         models whose ``predict`` returns a spread (``return_std=True``), empty for the
-        others.
+        others. Classification adds ``y_score``, the probability of the second class,
+        for two classes, or ``proba_<label>`` per class for more.
     estimators : dict of list
         The fitted estimator of every fold, by model name.
+    task : {"regression", "classification"}, default="regression"
+        What was compared.
     """
 
     scores: pd.DataFrame
     predictions: pd.DataFrame
     estimators: dict[str, list[BaseEstimator]] = field(default_factory=dict)
+    task: str = "regression"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metric columns of :attr:`scores` for this task."""
+        return CLASSIFICATION_METRICS if self.task == "classification" else METRICS
+
+    @property
+    def main_metric(self) -> str:
+        """The metric that orders the summary: MAE (lower first) or ROC-AUC (higher)."""
+        return "roc_auc" if self.task == "classification" else "mae"
 
     def summary(self) -> pd.DataFrame:
-        """Mean and standard deviation over folds per model, best MAE first.
+        """Mean and standard deviation over folds per model, best MAE (or ROC-AUC) first.
 
         Returns
         -------
         summary : pandas.DataFrame
             Indexed by model, with columns such as ``mae_mean`` and ``mae_std``.
         """
-        columns = [*METRICS, "fit_time", "predict_time"]
+        columns = [*self.metrics, "fit_time", "predict_time"]
         grouped = self.scores.groupby("model", sort=False)[columns].agg(["mean", "std"])
         grouped.columns = [f"{metric}_{stat}" for metric, stat in grouped.columns]
         grouped.insert(0, "n_folds", self.scores.groupby("model", sort=False).size())
-        return grouped.sort_values("mae_mean")
+        return grouped.sort_values(f"{self.main_metric}_mean",
+                                   ascending=self.task != "classification")
 
     def to_markdown(self, digits: int = 4) -> str:
         """The summary as a Markdown table (``mean ± std`` per metric)."""
         summary = self.summary()
-        header = ["model", "folds", *[m.upper() for m in METRICS], "fit time (s)",
-                  "predict time (s)"]
+        names = {"roc_auc": "ROC-AUC", "roc_auc_labels": "ROC-AUC (labels)",
+                 "accuracy": "accuracy", "f1": "F1", "brier": "Brier"}
+        header = ["model", "folds", *[names.get(m, m.upper()) for m in self.metrics],
+                  "fit time (s)", "predict time (s)"]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for model, row in summary.iterrows():
             cells = [str(model), str(int(row["n_folds"]))]
-            for metric in (*METRICS, "fit_time", "predict_time"):
-                places = digits if metric in METRICS else 2
+            for metric in (*self.metrics, "fit_time", "predict_time"):
+                places = digits if metric in self.metrics else 2
                 cells.append(f"{row[f'{metric}_mean']:.{places}f} ± "
                              f"{np.nan_to_num(row[f'{metric}_std']):.{places}f}")
             lines.append("| " + " | ".join(cells) + " |")
@@ -235,6 +361,7 @@ def resolve_cv(
     test_fold: Sequence[int] | np.ndarray | None = None,
     groups: Any = None,
     random_state: int | None = 0,
+    stratify: bool = False,
 ) -> Any:
     """The splitter used by :func:`compare_models`.
 
@@ -246,6 +373,9 @@ def resolve_cv(
     then group folds already. ``test_fold`` (one fold id per row, ``-1`` for rows always in
     training) gives a :class:`~sklearn.model_selection.PredefinedSplit`, e.g. Matbench's
     official folds; anything else is passed to :func:`sklearn.model_selection.check_cv`.
+    With ``stratify=True`` (classification) an int gives the stratified versions,
+    :class:`~sklearn.model_selection.StratifiedKFold` and
+    :class:`~sklearn.model_selection.StratifiedGroupKFold`.
 
     Raises
     ------
@@ -260,6 +390,8 @@ def resolve_cv(
     GroupKFold(n_splits=2, random_state=0, shuffle=True)
     >>> resolve_cv(test_fold=[0, 1, 0, 1]).get_n_splits()
     2
+    >>> resolve_cv(3, stratify=True)
+    StratifiedKFold(n_splits=3, random_state=0, shuffle=True)
     """
     if test_fold is not None:
         return PredefinedSplit(np.asarray(test_fold))
@@ -275,8 +407,10 @@ def resolve_cv(
                 raise ValueError(
                     f"cv={cv} folds need at least {cv} distinct groups, got {n_groups}."
                 )
-            return GroupKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
-    return KFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+            splitter = StratifiedGroupKFold if stratify else GroupKFold
+            return splitter(n_splits=int(cv), shuffle=True, random_state=random_state)
+    splitter = StratifiedKFold if stratify else KFold
+    return splitter(n_splits=int(cv), shuffle=True, random_state=random_state)
 
 
 def compare_models(
@@ -290,9 +424,10 @@ def compare_models(
     n_jobs: int | None = None,
     random_state: int | None = 0,
     progress: Callable[[str], None] | None = None,
+    task: str = "regression",
     **network_params: Any,
 ) -> ModelComparison:
-    """Cross-validate several regressors on the same folds.
+    """Cross-validate several regressors (or classifiers) on the same folds.
 
     Featurize before calling this function: every model sees the same matrix ``X`` and
     the same splits, so differences come from the models alone.
@@ -304,10 +439,10 @@ def compare_models(
     X : array-like of shape (n_samples, n_features)
         Feature matrix.
     y : array-like of shape (n_samples,)
-        Target.
+        Target (class labels for classification).
     cv : int, splitter or iterable, default=5
         Cross-validation strategy, see :func:`resolve_cv` (an int with repeating
-        ``groups`` splits by group).
+        ``groups`` splits by group; for classification the folds are stratified).
     test_fold : array-like of int, optional
         Predefined fold of every row (overrides ``cv``).
     groups : array-like, optional
@@ -320,6 +455,9 @@ def compare_models(
         Seed of the shuffled (Group)KFold and of the models built by name.
     progress : callable, optional
         Called with a one-line message after each model (e.g. ``print``).
+    task : {"regression", "classification"}, default="regression"
+        Compare regressors (MAE, RMSE, R^2) or classifiers (ROC-AUC, accuracy, F1,
+        Brier score; models built by name are classifiers; folds are stratified).
     **network_params
         Extra parameters for networks built by name (e.g. ``max_iter=50``).
 
@@ -338,34 +476,56 @@ def compare_models(
     ['dummy', 'ridge']
     >>> result.scores.shape
     (6, 9)
+    >>> labels = np.where(X[:, 0] > 0, "metal", "insulator")
+    >>> result = compare_models(["logistic_regression", "dummy"], X, labels, cv=3,
+    ...                         task="classification")
+    >>> list(result.summary().index), result.summary().loc["dummy", "roc_auc_mean"]
+    (['logistic_regression', 'dummy'], np.float64(0.5))
     """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
     if isinstance(models, Mapping):
         named = dict(models)
     else:
         names = list(models)
-        named = {name: make_model(name, random_state=random_state, **network_params)
+        named = {name: make_model(name, random_state=random_state, task=task,
+                                  **network_params)
                  for name in names}
     if not named:
         raise ValueError("models is empty: give at least one estimator or model name.")
-    splitter = resolve_cv(cv, test_fold=test_fold, groups=groups, random_state=random_state)
+    classification = task == "classification"
+    splitter = resolve_cv(cv, test_fold=test_fold, groups=groups, random_state=random_state,
+                          stratify=classification)
     groups = _groups_for(cv, splitter, groups)
     y_array = np.asarray(y)
+    scoring = {"accuracy": "accuracy"} if classification else _SCORING
     score_rows, prediction_frames, estimators = [], [], {}
     for position, (name, estimator) in enumerate(named.items(), start=1):
         started = time.perf_counter()
         result = cross_validate(
             clone(estimator), X, y, groups=groups, cv=splitter, n_jobs=n_jobs,
-            scoring=_SCORING, return_estimator=True, return_indices=True,
+            scoring=scoring, return_estimator=True, return_indices=True,
         )
         estimators[name] = result["estimator"]
         for fold, (fitted, test_idx) in enumerate(
             zip(result["estimator"], result["indices"]["test"], strict=True)
         ):
+            row = {"model": name, "fold": fold,
+                   "n_train": len(result["indices"]["train"][fold]), "n_test": len(test_idx)}
+            frame = {"model": name, "fold": fold, "row": test_idx,
+                     "y_true": y_array[test_idx]}
+            if classification:
+                # probabilities (outside the timing) for the metrics, ROC curves and
+                # reliability plots
+                metrics, columns = _classification_scores(
+                    fitted, _take_rows(X, test_idx), y_array[test_idx])
+                score_rows.append({**row, **metrics,
+                                   "fit_time": result["fit_time"][fold],
+                                   "predict_time": result["score_time"][fold]})
+                prediction_frames.append(pd.DataFrame({**frame, **columns}))
+                continue
             score_rows.append({
-                "model": name,
-                "fold": fold,
-                "n_train": len(result["indices"]["train"][fold]),
-                "n_test": len(test_idx),
+                **row,
                 "mae": -result["test_mae"][fold],
                 "rmse": -result["test_rmse"][fold],
                 "r2": result["test_r2"][fold],
@@ -374,8 +534,6 @@ def compare_models(
             })
             # predicted again (outside the timing) for parity plots, with the spread of
             # models that give one (predict(X, return_std=True))
-            frame = {"model": name, "fold": fold, "row": test_idx,
-                     "y_true": y_array[test_idx]}
             if "return_std" in inspect.signature(fitted.predict).parameters:
                 y_pred, y_std = fitted.predict(_take_rows(X, test_idx), return_std=True)
                 frame["y_std"] = np.asarray(y_std).ravel()
@@ -384,16 +542,52 @@ def compare_models(
             frame["y_pred"] = np.asarray(y_pred).ravel()
             prediction_frames.append(pd.DataFrame(frame))
         if progress is not None:
-            maes = [row["mae"] for row in score_rows if row["model"] == name]
+            metric = "roc_auc" if classification else "mae"
+            values = [row[metric] for row in score_rows if row["model"] == name]
+            label = "ROC-AUC" if classification else "MAE"
             progress(
-                f"[{position}/{len(named)}] {name}: MAE {np.mean(maes):.4g} ± {np.std(maes):.2g} "
-                f"over {len(maes)} folds ({time.perf_counter() - started:.1f} s)"
+                f"[{position}/{len(named)}] {name}: {label} {np.mean(values):.4g} ± "
+                f"{np.std(values):.2g} over {len(values)} folds "
+                f"({time.perf_counter() - started:.1f} s)"
             )
     return ModelComparison(
         scores=pd.DataFrame(score_rows),
         predictions=pd.concat(prediction_frames, ignore_index=True),
         estimators=estimators,
+        task=task,
     )
+
+
+def _classification_scores(
+    fitted: BaseEstimator, X_test: Any, y_test: np.ndarray
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """The metrics of one fold and the prediction columns, from ``predict_proba``."""
+    proba = np.asarray(fitted.predict_proba(X_test))
+    classes = fitted.classes_
+    y_pred = classes[np.argmax(proba, axis=1)]
+    if len(classes) == 2:
+        positive = y_test == classes[1]
+        both = positive.any() and not positive.all()
+        metrics = {
+            "roc_auc": roc_auc_score(positive, proba[:, 1]) if both else np.nan,
+            "roc_auc_labels": (roc_auc_score(positive, y_pred == classes[1]) if both
+                               else np.nan),
+            "accuracy": accuracy_score(y_test, y_pred),
+            "f1": f1_score(positive, y_pred == classes[1], zero_division=0.0),
+            "brier": brier_score_loss(positive, proba[:, 1]),
+        }
+        return metrics, {"y_pred": y_pred, "y_score": proba[:, 1]}
+    try:
+        auc = roc_auc_score(y_test, proba, multi_class="ovr", labels=classes)
+    except ValueError:  # a class missing from this test fold
+        auc = np.nan
+    metrics = {"roc_auc": auc, "roc_auc_labels": np.nan,
+               "accuracy": accuracy_score(y_test, y_pred),
+               "f1": f1_score(y_test, y_pred, average="macro", zero_division=0.0),
+               "brier": np.nan}
+    columns = {"y_pred": y_pred, **{f"proba_{label}": proba[:, i]
+                                    for i, label in enumerate(classes)}}
+    return metrics, columns
 
 
 def training_size_curve(
@@ -408,6 +602,7 @@ def training_size_curve(
     n_jobs: int | None = None,
     random_state: int | None = 0,
     progress: Callable[[str], None] | None = None,
+    task: str = "regression",
     **network_params: Any,
 ) -> pd.DataFrame:
     """Test scores when each training fold is cut to fractions of its size.
@@ -417,7 +612,7 @@ def training_size_curve(
 
     Parameters
     ----------
-    models, X, y, cv, groups, n_jobs, random_state, progress, **network_params
+    models, X, y, cv, groups, n_jobs, random_state, progress, task, **network_params
         As for :func:`compare_models`; the folds are those of ``resolve_cv(cv, groups=...)``.
     fractions : iterable of float
         Fractions of each training fold, in (0, 1].
@@ -448,7 +643,8 @@ def training_size_curve(
     fractions = sorted(set(fractions))
     if not fractions or fractions[0] <= 0 or fractions[-1] > 1:
         raise ValueError(f"fractions must lie in (0, 1], got {fractions}.")
-    splitter = resolve_cv(cv, groups=groups, random_state=random_state)
+    splitter = resolve_cv(cv, groups=groups, random_state=random_state,
+                          stratify=task == "classification")
     groups = _groups_for(cv, splitter, groups)
     rng = np.random.RandomState(random_state)
     tables = []
@@ -463,7 +659,7 @@ def training_size_curve(
         if progress is not None:
             progress(f"training size {fraction:g} of each fold:")
         partial = compare_models(models, X, y, cv=splits, n_jobs=n_jobs,
-                                 random_state=random_state, progress=progress,
+                                 random_state=random_state, progress=progress, task=task,
                                  **network_params)
         tables.append(partial.scores)
     return pd.concat(tables, ignore_index=True)
@@ -472,7 +668,8 @@ def training_size_curve(
 def _groups_for(cv: Any, splitter: Any, groups: Any) -> Any:
     """``groups``, except for the KFold an int ``cv`` gave: its groups are all distinct and
     scikit-learn warns that KFold ignores them."""
-    return None if isinstance(cv, int | np.integer) and isinstance(splitter, KFold) else groups
+    plain = isinstance(splitter, KFold | StratifiedKFold)
+    return None if isinstance(cv, int | np.integer) and plain else groups
 
 
 def _take_rows(X: Any, rows: np.ndarray) -> Any:

@@ -98,12 +98,17 @@ _MATBENCH_UNITS: dict[str, str] = {
 
 _MATBENCH_URL = "https://ml.materialsproject.org/projects/{task}.json.gz"
 
-#: Public Matbench v0.1 leaderboard mean MAEs of the composition tasks that
-#: ``sklearn-irnet matbench`` sets its results beside (model name: MAE in the task's unit).
+#: Public Matbench v0.1 leaderboard means of the composition tasks that
+#: ``sklearn-irnet matbench`` sets its results beside (model name: MAE in the task's unit
+#: for regression tasks, ROC-AUC for classification tasks).
 MATBENCH_LEADERBOARD: dict[str, dict[str, float]] = {
     "matbench_expt_gap": {"RF-SCM/Magpie": 0.446, "AMMExpress": 0.416, "CrabNet": 0.346,
                           "MODNet": 0.333},
     "matbench_steels": {"RF-SCM/Magpie": 103.5, "AMMExpress": 97.5, "MODNet": 87.8},
+    # classification tasks: mean ROC-AUC (higher is better)
+    "matbench_expt_is_metal": {"RF-SCM/Magpie": 0.917, "AMMExpress": 0.921,
+                               "best (leaderboard)": 0.960},
+    "matbench_glass": {"RF-SCM/Magpie": 0.859, "AMMExpress": 0.861, "MODNet": 0.960},
 }
 
 #: Properties of the matminer copy of the Ricci et al. (2017) transport database.
@@ -884,6 +889,9 @@ class FormulaDataset:
         Composition group of each row (see :func:`formula_groups`).
     test_fold : ndarray of int or None
         The official fold of each row (Matbench tasks), else None.
+    task_type : {"regression", "classification"}
+        ``"classification"`` for Matbench's classification tasks (the target holds 0 and
+        1), else ``"regression"``.
     """
 
     name: str
@@ -892,6 +900,7 @@ class FormulaDataset:
     target_label: str
     groups: np.ndarray
     test_fold: np.ndarray | None = None
+    task_type: str = "regression"
 
     def __len__(self) -> int:
         return len(self.formulas)
@@ -929,6 +938,7 @@ class FormulaDataset:
             target_label=self.target_label,
             groups=self.groups[keep],
             test_fold=None if self.test_fold is None else self.test_fold[keep],
+            task_type=self.task_type,
         )
 
 
@@ -998,7 +1008,8 @@ def load_dataset(
     formulas = bunch.frame["composition"]
     target = pd.Series(np.asarray(bunch.target, dtype=float), index=formulas.index)
     return FormulaDataset(name, formulas, target, label, formula_groups(formulas),
-                          getattr(bunch, "test_fold", None))
+                          getattr(bunch, "test_fold", None),
+                          getattr(bunch, "task_type", "regression"))
 
 
 def _read_formula_csv(

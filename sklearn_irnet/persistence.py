@@ -1,4 +1,4 @@
-"""Save and load fitted IRNetRegressor models without pickle.
+"""Save and load fitted IRNetRegressor and IRNetClassifier models without pickle.
 
 :func:`save_model` writes one `safetensors <https://huggingface.co/docs/safetensors>`_ file:
 the network's weights and BatchNorm statistics and the input/target scaling as tensors,
@@ -192,6 +192,10 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
                                   for s in params["architecture"]]
     if not isinstance(params["random_state"], int | None):
         params["random_state"] = None
+    if isinstance(params.get("class_weight"), dict):
+        # JSON would turn label keys into text: IRNetClassifier stores the pairs among its
+        # fitted attributes and restores the dict from there
+        params["class_weight"] = None
     for name in ("checkpoint_dir", "pretrained"):  # paths are stored as text
         if params.get(name) is not None:
             params[name] = os.fspath(params[name])

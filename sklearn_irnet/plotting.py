@@ -1,4 +1,5 @@
-"""Figures for model comparisons: parity plots and learning curves (matplotlib, PNG).
+"""Figures for model comparisons: parity plots, learning curves, and for classifiers ROC
+curves and reliability diagrams (matplotlib, PNG).
 
 matplotlib is an optional dependency (``pip install 'sklearn-irnet[plot]'``); it is
 imported when a figure is drawn, with the non-interactive Agg backend.
@@ -85,7 +86,8 @@ def parity_plot(
 
 
 def training_curves_plot(curves: Mapping[str, Sequence[Mapping[str, Sequence[float]]]],
-                         path: str | Path) -> Path:
+                         path: str | Path, *, ylabel: str = "loss (standardised target)"
+                         ) -> Path:
     """Plot per-epoch training and validation loss of networks, one line per fold.
 
     Parameters
@@ -95,6 +97,8 @@ def training_curves_plot(curves: Mapping[str, Sequence[Mapping[str, Sequence[flo
         (``"valid"`` may be empty).
     path : str or Path
         Output PNG.
+    ylabel : str, default="loss (standardised target)"
+        Label of the loss axis.
 
     Returns
     -------
@@ -113,7 +117,7 @@ def training_curves_plot(curves: Mapping[str, Sequence[Mapping[str, Sequence[flo
             elif label:
                 ax.plot([], color=color, label=label)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (standardised target)")
+    ax.set_ylabel(ylabel)
     ax.set_yscale("log")
     ax.set_title("Learning curves: validation (thick) and training (thin) loss")
     ax.legend(fontsize="small")
@@ -149,4 +153,90 @@ def size_curve_plot(table: pd.DataFrame, path: str | Path, *, metric: str = "mae
     ax.set_xlabel("training rows")
     ax.set_ylabel(f"test {metric.upper()} ({target_label})")
     ax.legend(fontsize="small")
+    return _save(plt, fig, path)
+
+
+def _binary_rows(predictions: pd.DataFrame) -> pd.DataFrame:
+    if "y_score" not in predictions.columns:
+        raise ValueError("ROC curves and reliability plots need the y_score column of a "
+                         "two-class comparison (compare_models(..., task='classification')).")
+    return predictions
+
+
+def _positive(rows: pd.DataFrame) -> np.ndarray:
+    """Whether each row's true class is the second class of its model (the one y_score is
+    the probability of): the class that the model's predictions call positive."""
+    y_true = rows["y_true"].to_numpy()
+    labels = np.unique(y_true)
+    return y_true == labels[-1]
+
+
+def roc_curve_plot(predictions: pd.DataFrame, path: str | Path) -> Path:
+    """Draw the out-of-fold ROC curve of every model of a two-class comparison.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Columns ``model``, ``y_true`` and ``y_score`` (the probability of the second class in
+        sorted order), as in ``ModelComparison.predictions`` of a classification.
+    path : str or Path
+        Output PNG.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    predictions = _binary_rows(predictions)
+    plt, fig, ax = _figure((5, 5))
+    for model, rows in predictions.groupby("model", sort=False):
+        positive, score = _positive(rows), rows["y_score"].to_numpy(float)
+        fpr, tpr, _ = roc_curve(positive, score)
+        ax.plot(fpr, tpr, linewidth=1.2,
+                label=f"{model} (AUC {roc_auc_score(positive, score):.3f})")
+    ax.plot([0, 1], [0, 1], color="gray", linewidth=0.8, linestyle="--")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("ROC curves (out-of-fold, pooled over folds)")
+    ax.set_aspect("equal")
+    ax.legend(fontsize="small", loc="lower right")
+    return _save(plt, fig, path)
+
+
+def reliability_plot(predictions: pd.DataFrame, path: str | Path, *, n_bins: int = 10) -> Path:
+    """Draw the reliability diagram (calibration curve) of every model of a two-class
+    comparison, with its Brier score in the legend.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Columns ``model``, ``y_true`` and ``y_score``, as for :func:`roc_curve_plot`.
+    path : str or Path
+        Output PNG.
+    n_bins : int, default=10
+        Equal-width probability bins.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss
+
+    predictions = _binary_rows(predictions)
+    plt, fig, ax = _figure((5, 5))
+    for model, rows in predictions.groupby("model", sort=False):
+        positive, score = _positive(rows), rows["y_score"].to_numpy(float)
+        observed, predicted = calibration_curve(positive, score, n_bins=n_bins)
+        ax.plot(predicted, observed, marker="o", markersize=3, linewidth=1.2,
+                label=f"{model} (Brier {brier_score_loss(positive, score):.4f})")
+    ax.plot([0, 1], [0, 1], color="gray", linewidth=0.8, linestyle="--")
+    ax.set_xlabel("predicted probability of the positive class")
+    ax.set_ylabel("observed share of positives")
+    ax.set_title("Reliability (out-of-fold, pooled over folds)")
+    ax.set_aspect("equal")
+    ax.legend(fontsize="small", loc="upper left")
     return _save(plt, fig, path)

@@ -55,7 +55,8 @@ def leaderboard_markdown(
     ours: str = "this run (official folds)",
     theirs: str = "Matbench v0.1 leaderboard",
 ) -> str:
-    """A Markdown table of mean MAEs: this comparison's models beside published ones.
+    """A Markdown table of mean MAEs (or ROC-AUCs): this comparison's models beside
+    published ones.
 
     Parameters
     ----------
@@ -64,14 +65,16 @@ def leaderboard_markdown(
     result : ModelComparison
         The comparison; each model's mean and standard deviation over folds is listed.
     published : mapping of str to float
-        Published mean MAE by model name (no standard deviation).
+        Published mean MAE by model name (no standard deviation); for a classification
+        comparison, the published mean ROC-AUC.
     ours, theirs : str
         The "source" column of this run's rows and of the published rows.
 
     Returns
     -------
     str
-        The heading and the table, best MAE first.
+        The heading and the table, best MAE (highest ROC-AUC) first. A classification
+        table also lists this run's accuracy, F1 and Brier score.
 
     Examples
     --------
@@ -87,6 +90,8 @@ def leaderboard_markdown(
     | paper | 0.5 |  | Matbench v0.1 leaderboard |
     | dummy | 0.8362 | 0.04172 | this run (official folds) |
     """
+    if result.task == "classification":
+        return _classification_leaderboard(title, result, published, ours, theirs)
     summary = result.summary()
     lines = [f"### {title}", "", "| model | mean MAE | std | source |", "|---|---|---|---|"]
     rows = [(name, row["mae_mean"], row["mae_std"], ours) for name, row in summary.iterrows()]
@@ -94,6 +99,30 @@ def leaderboard_markdown(
     for name, mae, std, source in sorted(rows, key=lambda r: r[1]):
         std_text = "" if np.isnan(std) else f"{std:.4g}"
         lines.append(f"| {name} | {mae:.4g} | {std_text} | {source} |")
+    return "\n".join(lines)
+
+
+def _classification_leaderboard(
+    title: str, result: ModelComparison, published: Mapping[str, float], ours: str,
+    theirs: str,
+) -> str:
+    # Matbench scores hard True/False predictions with roc_auc_score, so the published
+    # numbers are set beside the ROC-AUC of the predicted labels (the balanced accuracy)
+    summary = result.summary()
+    lines = [f"### {title}", "",
+             "ROC-AUC (labels) is Matbench's metric, the ROC-AUC of hard predictions; "
+             "ROC-AUC (proba) ranks the predicted probabilities.", "",
+             "| model | ROC-AUC (labels) | std | ROC-AUC (proba) | accuracy | F1 | Brier "
+             "| source |",
+             "|---|---|---|---|---|---|---|---|"]
+    rows = [(name, row["roc_auc_labels_mean"], f"{row['roc_auc_labels_std']:.3g}",
+             f"{row['roc_auc_mean']:.4f}", f"{row['accuracy_mean']:.4f}",
+             f"{row['f1_mean']:.4f}",
+             "" if np.isnan(row["brier_mean"]) else f"{row['brier_mean']:.4f}", ours)
+            for name, row in summary.iterrows()]
+    rows += [(name, auc, "", "", "", "", "", theirs) for name, auc in published.items()]
+    for name, auc, *rest in sorted(rows, key=lambda r: -np.nan_to_num(r[1], nan=-1.0)):
+        lines.append(f"| {name} | {auc:.4g} | " + " | ".join(rest) + " |")
     return "\n".join(lines)
 
 
@@ -111,7 +140,8 @@ def write_comparison(
     Files: ``scores.csv`` (per fold), ``summary.csv``, ``predictions.csv`` (out of fold),
     ``summary.md``, ``config.json`` (``config`` plus :func:`environment`), with
     ``size_table`` also ``size_curve.csv``; with ``plots`` a parity plot per model
-    (``parity_<model>.png``), ``learning_curves.png`` for the networks and
+    (``parity_<model>.png``; for a two-class comparison instead ``roc_curves.png`` and
+    ``reliability.png``), ``learning_curves.png`` for the networks and
     ``size_curve.png``.
 
     Parameters
@@ -162,9 +192,19 @@ def write_comparison(
 
 def _plot_comparison(out: Path, result: ModelComparison, target_label: str,
                      size_table: pd.DataFrame | None) -> None:
-    from .plotting import parity_plot, size_curve_plot, training_curves_plot
+    from .plotting import (
+        parity_plot,
+        reliability_plot,
+        roc_curve_plot,
+        size_curve_plot,
+        training_curves_plot,
+    )
 
-    for model in result.estimators:
+    classification = result.task == "classification"
+    if classification and "y_score" in result.predictions.columns:
+        roc_curve_plot(result.predictions, out / "roc_curves.png")
+        reliability_plot(result.predictions, out / "reliability.png")
+    for model in result.estimators if not classification else ():
         parity_plot(result.predictions, model, out / f"parity_{model}.png",
                     target_label=target_label)
     curves = {
@@ -173,6 +213,9 @@ def _plot_comparison(out: Path, result: ModelComparison, target_label: str,
         for model, fitted in result.estimators.items() if hasattr(fitted[0], "loss_curve_")
     }
     if curves:
-        training_curves_plot(curves, out / "learning_curves.png")
+        training_curves_plot(curves, out / "learning_curves.png",
+                             ylabel="cross-entropy" if classification else
+                             "loss (standardised target)")
     if size_table is not None:
-        size_curve_plot(size_table, out / "size_curve.png", target_label=target_label)
+        size_curve_plot(size_table, out / "size_curve.png", target_label=target_label,
+                        metric=result.main_metric)

@@ -144,3 +144,40 @@ def test_main_job_network_settings_and_matbench_uses_estimator_defaults():
     assert _network_params(matbench) == {"batch_size": 64}  # the rest: IRNetRegressor's
     assert main(["compare", "--batch-size", "0"]) == 2
     assert main(["compare", "--learning-rate", "0"]) == 2
+
+
+def test_classification_csv_gives_classifier_table_and_roc_plots(tmp_path, capsys):
+    formulas = ["NaCl", "KCl", "Fe", "Cu", "Al2O3", "MgO", "Ni", "Zn", "SiO2", "Co",
+                "CaO", "Ti", "LiF", "Ag", "ZnO", "Au"] * 3
+    metal = [int(len(f) <= 2 and f not in ("Ni",)) for f in formulas]
+    csv = tmp_path / "metals.csv"
+    pd.DataFrame({"formula": formulas, "is_metal": metal}).to_csv(csv, index=False)
+    out = tmp_path / "cmp"
+    status = main(["compare", "--dataset", str(csv), "--target-col", "is_metal", "--task",
+                   "classification", "--models", "logistic_regression,dummy", "--cv", "2",
+                   "--out", str(out)])
+    assert status == 0, capsys.readouterr().err
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert "roc_auc_mean" in summary.columns and summary.loc["dummy", "roc_auc_mean"] == 0.5
+    assert (out / "roc_curves.png").is_file() and (out / "reliability.png").is_file()
+    assert not list(out.glob("parity_*.png"))
+    assert main(["compare", "--dataset", str(csv), "--target-col", "is_metal", "--task",
+                 "classification", "--models", "ridge"]) == 2
+    assert "regression-only" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_matbench_classification_task_on_official_folds(shared_data, tmp_path):
+    # featurizes the 4,921 compositions of expt_is_metal: about a minute
+    mb = tmp_path / "mb"
+    status = main(["matbench", "--tasks", "matbench_expt_is_metal", "--models",
+                   "logistic_regression,dummy", "--data-home", str(shared_data / "matbench"),
+                   "--out", str(mb)])
+    assert status == 0
+    table = (mb / "matbench_expt_is_metal" / "summary.md").read_text()
+    assert table.startswith("### matbench_expt_is_metal\n\nROC-AUC (labels) is Matbench's")
+    assert "| model | ROC-AUC (labels) | std | ROC-AUC (proba) |" in table
+    assert "| RF-SCM/Magpie | 0.917 |" in table and "| dummy | 0.5 |" in table
+    assert (mb / "matbench_expt_is_metal" / "roc_curves.png").is_file()
+    scores = pd.read_csv(mb / "matbench_scores.csv")
+    assert len(scores) == 10 and scores["n_test"].sum() == 2 * 4921  # 2 models

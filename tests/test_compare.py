@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+from sklearn.base import is_classifier
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GroupKFold
 
-from sklearn_irnet import IRNetRegressor
+from sklearn_irnet import IRNetClassifier, IRNetRegressor
 from sklearn_irnet.compare import (
     MODEL_NAMES,
     compare_models,
@@ -149,3 +150,71 @@ def test_transfer_and_ensemble_models_run_by_name(regression_data, tmp_path, mon
     assert fitted.architecture_ == source.architecture_
     with pytest.raises(ValueError, match="takes 6 features"):
         make_model("irnet17_oqmd", max_iter=1).fit(X[:, :4], y)
+
+
+def _labels(X):
+    return np.where(X[:, 0] - X[:, 1] > 0.3, "metal", "insulator")
+
+
+def test_classification_comparison_is_stratified_with_classifier_metrics(regression_data):
+    X, _ = regression_data
+    y = _labels(X)
+    models = {"irnet": IRNetClassifier(**FAST_PARAMS),
+              **{name: make_model(name, task="classification")
+                 for name in ("random_forest", "logistic_regression", "dummy")}}
+    result = compare_models(models, X, y, cv=4, task="classification")
+    scores = result.scores
+    assert list(scores.columns) == ["model", "fold", "n_train", "n_test", "roc_auc",
+                                    "roc_auc_labels", "accuracy", "f1", "brier", "fit_time",
+                                    "predict_time"]
+    # stratified folds: every test fold holds the class shares of the whole data
+    share = np.mean(y == "metal")
+    for _, rows in result.predictions.query("model == 'dummy'").groupby("fold"):
+        assert abs(np.mean(rows["y_true"] == "metal") - share) < 0.03
+    dummy = result.summary().loc["dummy"]
+    assert dummy["roc_auc_mean"] == 0.5 and result.summary().index[0] != "dummy"
+    assert result.summary().loc["logistic_regression", "roc_auc_mean"] > 0.97
+    # metrics are those of the stored out-of-fold probabilities
+    fold = result.predictions.query("model == 'logistic_regression' and fold == 0")
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+    positive = fold["y_true"] == "metal"
+    row = scores.query("model == 'logistic_regression' and fold == 0")
+    assert row["roc_auc"].item() == pytest.approx(roc_auc_score(positive, fold["y_score"]))
+    assert row["brier"].item() == pytest.approx(brier_score_loss(positive, fold["y_score"]))
+    # Matbench's ROC-AUC of hard labels is the balanced accuracy
+    from sklearn.metrics import balanced_accuracy_score
+    assert row["roc_auc_labels"].item() == pytest.approx(
+        balanced_accuracy_score(fold["y_true"], fold["y_pred"]))
+    assert set(fold["y_pred"]) <= {"metal", "insulator"}
+    assert result.summary().loc["irnet", "accuracy_mean"] > 0.85
+    markdown = result.to_markdown()
+    assert "ROC-AUC" in markdown and "Brier" in markdown
+
+
+def test_classification_models_by_name():
+    from sklearn_irnet.compare import CLASSIFICATION_BASELINES
+
+    assert set(CLASSIFICATION_BASELINES) >= {"random_forest", "extra_trees",
+                                              "hist_gradient_boosting", "logistic_regression",
+                                              "dummy"}
+    for name in CLASSIFICATION_BASELINES:
+        assert is_classifier(make_model(name, task="classification"))
+    assert type(make_model("hist_gradient_boosting", task="classification")).__name__ == (
+        "HistGradientBoostingClassifier")
+    with pytest.raises(ValueError, match="regression-only model for classification"):
+        make_model("ridge", task="classification")
+    with pytest.raises(ValueError, match="task must be one of"):
+        make_model("dummy", task="ranking")
+    assert "logistic_regression" in MODEL_NAMES
+    assert repr(resolve_cv(3, stratify=True)).startswith("StratifiedKFold")
+    assert type(resolve_cv(2, groups=[0, 0, 1, 2], stratify=True)).__name__ == (
+        "StratifiedGroupKFold")
+
+
+def test_multiclass_comparison_keeps_class_probabilities():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 3))
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+    result = compare_models(["logistic_regression"], X, y, cv=3, task="classification")
+    assert {"proba_0", "proba_1", "proba_2"} <= set(result.predictions.columns)
+    assert result.scores["brier"].isna().all() and (result.scores["roc_auc"] > 0.9).all()

@@ -1,0 +1,153 @@
+"""IRNetClassifier beside the forests on Matbench's composition classification tasks.
+
+Runs ``matbench_expt_is_metal`` (4,921 compositions, metal or not) and ``matbench_glass``
+(5,680 compositions, glass-forming or not) on their official five folds with the 145
+Magpie attributes, through :func:`sklearn_irnet.compare.compare_models`: IRNet-17
+(:class:`~sklearn_irnet.IRNetClassifier` with its defaults except ``max_iter``) and the
+classical classifiers, scored by ROC-AUC (Matbench's metric), accuracy, F1 and the Brier
+score. Per task it writes the per-fold scores, the out-of-fold probabilities, the
+leaderboard table, ROC curves and a reliability diagram.
+
+Calibration (``--calibrate TASK``): on those tasks it also runs ``irnet17_sigmoid``, the
+same network fitted on 90% of each training fold with a sigmoid (Platt) calibration fitted
+on the other 10% through ``CalibratedClassifierCV(FrozenEstimator(model))``: the cheap
+route to calibrated probabilities (one network fit instead of the ``cv`` fits of
+``CalibratedClassifierCV(IRNetClassifier(...))``). Nothing is tuned on the test folds:
+every setting is a default, and the calibration data come from the training fold.
+
+Folds run one after the other on one torch thread. The baselines run first and the
+results of a task are rewritten after every model, so an interrupted run keeps what it
+finished. Example (the committed run, see its ``README.md``)::
+
+    OMP_NUM_THREADS=1 nice -n 19 python benchmarks/matbench_classification.py \\
+        --data-home ../shared/data/matbench --max-epochs 20 \\
+        --out benchmarks/results/matbench_classification
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import train_test_split
+
+from sklearn_irnet import IRNetClassifier
+from sklearn_irnet.compare import ModelComparison, compare_models, make_model
+from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_dataset
+from sklearn_irnet.featurize import make_featurizer
+from sklearn_irnet.reporting import leaderboard_markdown, write_comparison
+
+TASKS = ("matbench_expt_is_metal", "matbench_glass")
+BASELINES = ("random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression",
+             "dummy")
+
+
+class HoldoutCalibrated(ClassifierMixin, BaseEstimator):
+    """Fit ``estimator`` on part of the data and calibrate its probabilities on the rest.
+
+    Parameters
+    ----------
+    estimator : classifier
+        The model to calibrate (cloned).
+    method : {"sigmoid", "isotonic"}, default="sigmoid"
+        Calibration map of :class:`~sklearn.calibration.CalibratedClassifierCV`.
+    holdout : float, default=0.1
+        Stratified share of the training data kept for the calibration.
+    random_state : int, default=0
+        Seed of the split.
+    """
+
+    def __init__(self, estimator: Any, *, method: str = "sigmoid", holdout: float = 0.1,
+                 random_state: int = 0) -> None:
+        self.estimator = estimator
+        self.method = method
+        self.holdout = holdout
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> HoldoutCalibrated:
+        X_fit, X_cal, y_fit, y_cal = train_test_split(
+            X, y, test_size=self.holdout, stratify=y, random_state=self.random_state)
+        model = clone(self.estimator).fit(X_fit, y_fit)
+        self.calibrated_ = CalibratedClassifierCV(FrozenEstimator(model),
+                                                  method=self.method).fit(X_cal, y_cal)
+        self.classes_ = self.calibrated_.classes_
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.calibrated_.predict_proba(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.calibrated_.predict(X)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default="../shared/data/matbench")
+    parser.add_argument("--tasks", default=",".join(TASKS))
+    parser.add_argument("--networks", default="irnet17",
+                        help="network presets to run (comma-separated)")
+    parser.add_argument("--max-epochs", type=int, default=40)
+    parser.add_argument("--calibrate", default="",
+                        help="tasks on which to add the hold-out sigmoid-calibrated IRNet-17")
+    parser.add_argument("--out", default="benchmarks/results/matbench_classification")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    calibrate = {t for t in args.calibrate.split(",") if t}
+    networks = [n for n in args.networks.split(",") if n]
+    for task in args.tasks.split(","):
+        data = load_dataset(task, data_home=args.data_home)
+        started = time.perf_counter()
+        X = make_featurizer("magpie", column=None).fit_transform(
+            data.formulas.to_numpy(dtype=object))
+        y = data.target.to_numpy(float).astype(np.int64)
+        print(f"{task}: {len(X)} rows, {X.shape[1]} features (featurized in "
+              f"{time.perf_counter() - started:.0f} s), {y.mean():.3f} positive, official "
+              "5 folds", flush=True)
+        models: dict[str, Any] = {name: make_model(name, task="classification")
+                                  for name in BASELINES}
+        models.update({
+            name: make_model(name, task="classification", max_iter=args.max_epochs)
+            for name in networks
+        })
+        if task in calibrate:
+            models["irnet17_sigmoid"] = HoldoutCalibrated(
+                IRNetClassifier(architecture="irnet17", max_iter=args.max_epochs,
+                                random_state=0))
+        config = {"task": task, "max_epochs": args.max_epochs, "networks": networks,
+                  "calibrated": task in calibrate, "features": "magpie (145)",
+                  "folds": "official Matbench v0.1 test_fold"}
+        parts: list[ModelComparison] = []
+        for name, model in models.items():  # results rewritten after every model
+            parts.append(compare_models({name: model}, X, y, test_fold=data.test_fold,
+                                        task="classification",
+                                        progress=lambda line: print(line, flush=True)))
+            result = ModelComparison(
+                scores=pd.concat([p.scores for p in parts], ignore_index=True),
+                predictions=pd.concat([p.predictions for p in parts], ignore_index=True),
+                estimators={k: v for p in parts for k, v in p.estimators.items()},
+                task="classification")
+            write_comparison(out / task, result, target_label=data.target_label,
+                             config=config)
+            table = leaderboard_markdown(task, result, MATBENCH_LEADERBOARD.get(task, {}))
+            (out / task / "leaderboard.md").write_text(table + "\n")
+        print(table, flush=True)
+        print(json.dumps({"task": task, "seconds": round(time.perf_counter() - started)}),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
