@@ -34,11 +34,19 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.model_selection import GroupKFold, GroupShuffleSplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _main_job import (  # noqa: E402
+    INNER_SPLIT,
+    MAIN_JOB_NETWORK,
+    main_job_data,
+    nested_splits,
+    outer_folds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
-MAIN_JOB = dict(max_iter=80, batch_size=256, learning_rate_init=1.4e-3)
+MAIN_JOB = dict(MAIN_JOB_NETWORK)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -113,34 +121,21 @@ def plot(result: dict[str, Any], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from sklearn_irnet.compare import make_model, resolve_cv
-    from sklearn_irnet.datasets import load_dataset
-    from sklearn_irnet.featurize import MagpieFeaturizer
+    from sklearn_irnet.compare import make_model
 
     args = parse_args(argv)
     torch.set_num_threads(1)
-    data = load_dataset("expt_formation_enthalpy")
-    X = MagpieFeaturizer(column=None).fit_transform(data.formulas)
-    y = data.target.to_numpy(float)
-    groups = np.asarray(data.groups)
-    outer = resolve_cv(5, groups=groups, random_state=0)
-    outer_groups = groups if isinstance(outer, GroupKFold) else None
+    X, y, groups = main_job_data()
     network = dict(MAIN_JOB, max_iter=args.epochs)
     config = {"command": " ".join(sys.argv), "model": args.model, "network": network,
-              "outer_folds": repr(outer), "inner": "GroupShuffleSplit(test_size=0.2, "
-              "random_state=fold)", "torch_threads": 1, "n_jobs": args.n_jobs,
-              "load_at_start": os.getloadavg()}
+              "outer_folds": repr(outer_folds(groups)), "inner": INNER_SPLIT,
+              "torch_threads": 1, "n_jobs": args.n_jobs, "load_at_start": os.getloadavg()}
     print(config, flush=True)
     folds = []
-    for fold, (train, test) in enumerate(outer.split(X, y, outer_groups)):
-        if fold == args.folds:
-            break
-        inner = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=fold)
-        fit_rows, calibration_rows = next(inner.split(train, groups=groups[train]))
+    for fold, fit_rows, calibration_rows, test in nested_splits(X, y, groups, args.folds):
         model = make_model(args.model, random_state=fold, n_threads=1, **network)
         model.set_params(n_jobs=args.n_jobs)
-        folds.append(evaluate_fold(model, X, y, train[fit_rows], train[calibration_rows],
-                                   test))
+        folds.append(evaluate_fold(model, X, y, fit_rows, calibration_rows, test))
         last = folds[-1]
         print(f"fold {fold}: ensemble MAE {last['ensemble_mae']:.4f}, members "
               f"{np.mean(last['member_maes']):.4f} mean; 95 % coverage gaussian "

@@ -17,15 +17,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
-# the main job's network settings (cli: 80 epochs, batch 256, peak rate 1.4e-3)
-MAIN_JOB = dict(max_iter=80, batch_size=256, learning_rate_init=1.4e-3)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _main_job import (  # noqa: E402
+    INNER_SPLIT,
+    MAIN_JOB_NETWORK,
+    main_job_data,
+    nested_splits,
+    outer_folds,
+)
+
+MAIN_JOB = dict(MAIN_JOB_NETWORK)
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "scratch": dict(MAIN_JOB),
@@ -70,29 +79,15 @@ def build(name: str, pretrained: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from sklearn_irnet.compare import resolve_cv
-    from sklearn_irnet.datasets import load_dataset
-    from sklearn_irnet.featurize import MagpieFeaturizer
-
     args = parse_args(argv)
     torch.set_num_threads(1)
-    data = load_dataset("expt_formation_enthalpy")
-    X = MagpieFeaturizer(column=None).fit_transform(data.formulas)
-    y = data.target.to_numpy(float)
-    groups = np.asarray(data.groups)
-    outer = resolve_cv(5, groups=groups, random_state=0)  # the main job's folds
-    outer_groups = groups if isinstance(outer, GroupKFold) else None
-    print(f"data: {len(y)} rows, {X.shape[1]} features; outer folds {outer!r} (first "
-          f"{args.folds}); inner split GroupShuffleSplit(test_size=0.2, random_state=fold); "
-          f"torch threads 1; load {os.getloadavg()}", flush=True)
+    X, y, groups = main_job_data()
+    print(f"data: {len(y)} rows, {X.shape[1]} features; outer folds {outer_folds(groups)!r} "
+          f"(first {args.folds}); inner split {INNER_SPLIT}; torch threads 1; "
+          f"load {os.getloadavg()}", flush=True)
     for name in args.variants.split(","):
         maes, seconds = [], []
-        for fold, (train, _test) in enumerate(outer.split(X, y, outer_groups)):
-            if fold == args.folds:
-                break
-            inner = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=fold)
-            fit_rows, val_rows = next(inner.split(train, groups=groups[train]))
-            fit_rows, val_rows = train[fit_rows], train[val_rows]
+        for _fold, fit_rows, val_rows, _test in nested_splits(X, y, groups, args.folds):
             model = build(name, args.pretrained)
             started = time.perf_counter()
             with warnings.catch_warnings():

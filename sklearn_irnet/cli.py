@@ -45,6 +45,11 @@ DEFAULT_CLASSIFICATION_MODELS = (
 )
 
 
+# the main job's network settings: 80 epochs at batch 256 (peak rate scaled by sqrt(2))
+# instead of batch 128 keep `sklearn-irnet compare --n-jobs 2` within a few minutes on 2 cores
+MAIN_JOB_NETWORK = {"max_iter": 80, "batch_size": 256, "learning_rate_init": 1.4e-3}
+
+
 class UsageError(Exception):
     """A problem with the command's arguments or input data: reported in one line."""
 
@@ -76,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="what the target is (default auto: classification for "
                               "Matbench's classification tasks, else regression)")
     _add_common(compare)
-    # the main job: 80 epochs at batch 256 (peak rate scaled by sqrt(2)) instead of batch 128
-    # keeps `sklearn-irnet compare --n-jobs 2` within a few minutes on 2 cores
-    compare.set_defaults(max_epochs=80, batch_size=256, learning_rate=1.4e-3)
+    compare.set_defaults(max_epochs=MAIN_JOB_NETWORK["max_iter"],
+                         batch_size=MAIN_JOB_NETWORK["batch_size"],
+                         learning_rate=MAIN_JOB_NETWORK["learning_rate_init"])
     compare.add_argument("--cv", type=int, default=5,
                          help="number of shuffled folds (default 5); rows sharing a formula "
                               "stay in one fold (GroupKFold) when formulas repeat")
