@@ -55,8 +55,9 @@ PAPER_MAE = {"irnet17": 0.054, "irnet48": 0.048, "plain17": 0.072}
 PAPER_MAE_TARGET = PAPER_MAE["irnet17"]
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser(description: str = __doc__.splitlines()[0]) -> argparse.ArgumentParser:
+    """The command line of the OQMD network and tree runs (other scripts add to it)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--split", choices=("file", "paper"), default="file")
     parser.add_argument("--models", default="irnet17")
@@ -79,7 +80,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-train-rows", type=int, default=None,
                         help="train on a random subset of this size (for smoke tests)")
     parser.add_argument("--report", action="store_true")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def load_features(args: argparse.Namespace) -> dict[str, np.ndarray]:
@@ -111,6 +116,18 @@ def split_rows(data: dict[str, np.ndarray], kind: str) -> dict[str, np.ndarray]:
     train, test = train_test_split(np.arange(len(data["y"])), test_size=0.1,
                                    random_state=1234567)
     return {"train": np.sort(train), "val": np.array([], int), "test": np.sort(test)}
+
+
+def run_rows(data: dict[str, np.ndarray], args: argparse.Namespace) -> dict[str, np.ndarray]:
+    """The rows of ``args.split``, the training rows cut to ``args.max_train_rows``."""
+    rows = split_rows(data, args.split)
+    if args.max_train_rows is not None:
+        rng = np.random.RandomState(args.seed)
+        for part in ("train", "val"):
+            size = min(len(rows[part]), args.max_train_rows)
+            rows[part] = np.sort(rng.choice(rows[part], size, replace=False))
+        rows["val"] = np.intersect1d(rows["val"], rows["train"])
+    return rows
 
 
 def network(name: str, args: argparse.Namespace, validation_fraction: float):
@@ -164,7 +181,10 @@ def test_curve_callback(X_train: np.ndarray, X_test: np.ndarray, y_test: np.ndar
     return TestCurve
 
 
-def run_network(name: str, data, rows, args) -> dict[str, Any]:
+def run_network(name: str, data, rows, args, extra_callbacks=(),
+                extra_history=()) -> dict[str, Any]:
+    """Fit network ``name`` with the test-curve callback (and ``extra_callbacks``); the
+    result's curve holds, per epoch, the history keys of ``extra_history`` too."""
     from sklearn_irnet._data_checks import standardization
 
     X, y = data["X"], data["y"]
@@ -174,7 +194,8 @@ def run_network(name: str, data, rows, args) -> dict[str, Any]:
     target_mean, target_scale = standardization(y[train, None], True)
     TestCurve = test_curve_callback(X[train], X[test], y[test])
     model.set_params(
-        callbacks=[TestCurve(float(target_mean[0]), float(target_scale[0]))],
+        callbacks=[TestCurve(float(target_mean[0]), float(target_scale[0])),
+                   *extra_callbacks],
         checkpoint_dir=str(args.out / args.split / "checkpoints" / name),
     )
     started = time.perf_counter()
@@ -189,7 +210,8 @@ def run_network(name: str, data, rows, args) -> dict[str, Any]:
     curve = [{"epoch": row["epoch"], "minutes": round(float(s) / 60, 3),
               "cpu_minutes": round(float(c) / 60, 3),
               "test_mae": row.get("test_mae"), "train_loss": row["train_loss"],
-              "valid_loss": row.get("valid_loss"), "lr": row.get("lr")}
+              "valid_loss": row.get("valid_loss"), "lr": row.get("lr"),
+              **{key: row.get(key) for key in extra_history}}
              for row, s, c in zip(history, seconds, cpu_seconds, strict=True)]
     if args.save_model is not None:
         model.save(args.save_model)
@@ -336,13 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     if not start_run(args):
         return 2
     data = load_features(args)
-    rows = split_rows(data, args.split)
-    if args.max_train_rows is not None:
-        rng = np.random.RandomState(args.seed)
-        for part in ("train", "val"):
-            size = min(len(rows[part]), args.max_train_rows)
-            rows[part] = np.sort(rng.choice(rows[part], size, replace=False))
-        rows["val"] = np.intersect1d(rows["val"], rows["train"])
+    rows = run_rows(data, args)
     log(f"split {args.split}: {len(rows['train'])} training rows ({len(rows['val'])} of them "
         f"'val'), {len(rows['test'])} test rows")
     for name in args.models.split(","):
