@@ -117,6 +117,9 @@ class IRNetBase(BaseEstimator):
     #: the skorch net class; its ``valid_metric_name`` is the validation score's history key
     _net_class: type[TabularNet] = TabularNet
 
+    #: the scaling settings that keep training stable, named in divergence messages
+    _SCALING_ADVICE = "standardize_inputs=True"
+
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> IRNetBase:
@@ -535,7 +538,7 @@ class IRNetBase(BaseEstimator):
             warnings.warn(
                 f"Training diverged ({diverged}); the weights of the best validation epoch "
                 f"({stopper.best_epoch_}) were restored. Lower learning_rate_init or keep "
-                "standardize_target=True.",
+                f"{self._SCALING_ADVICE}.",
                 UserWarning,
                 stacklevel=6,
             )
@@ -545,8 +548,7 @@ class IRNetBase(BaseEstimator):
                     "weights to fall back to")
         raise FloatingPointError(
             f"Training diverged: {diverged}, and {fallback}. Lower learning_rate_init, keep "
-            "standardize_inputs=True and standardize_target=True, or check X and y for "
-            "extreme values."
+            f"{self._SCALING_ADVICE}, or check X and y for extreme values."
         )
 
     def _record_history(

@@ -411,6 +411,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
     # The persistence protocol (see IRNetBase.fitted_state): the target scaling is stored
     # with the input scaling, and the target's shape as attributes.
     _SCALING = (*IRNetBase._SCALING, "target_mean_", "target_scale_")
+    _SCALING_ADVICE = "standardize_inputs=True and standardize_target=True"
 
     def _extra_fitted_state(self) -> dict[str, Any]:
         return {"y_is_1d": bool(self._y_is_1d),

@@ -196,3 +196,13 @@ def test_fine_tunes_a_pretrained_regressor_network(tmp_path, binary_data):
     assert model.architecture_ == "16BARx2-2"
     np.testing.assert_array_equal(model.input_mean_, source.input_mean_)
     assert model.score(X, y) > 0.9
+
+
+def test_divergence_message_names_only_the_classifiers_own_settings(binary_data):
+    from .test_estimator import _BreakWeights
+
+    X, y = binary_data
+    model = IRNetClassifier(**{**FAST_PARAMS, "callbacks": [_BreakWeights(epoch=1)]})
+    with pytest.raises(FloatingPointError, match="keep standardize_inputs=True, or") as info:
+        model.fit(X, y)
+    assert "standardize_target" not in str(info.value)  # a regressor-only parameter
