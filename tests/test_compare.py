@@ -133,7 +133,8 @@ def test_transfer_and_ensemble_models_run_by_name(regression_data, tmp_path, mon
     source = IRNetRegressor(**{**FAST_PARAMS, "architecture": "16BARx2-8BARx1-1"}).fit(X, y)
     monkeypatch.setattr(compare_module, "PRETRAINED_OQMD",
                         str(source.save(tmp_path / "source.safetensors")))
-    names = ["irnet17_oqmd", "irnet17_oqmd_ensemble", "extra_trees_oqmd"]
+    names = ["irnet17_oqmd", "irnet17_oqmd_ensemble", "extra_trees_oqmd",
+             "extra_trees_oqmd_prediction", "irnet17_oqmd_blend"]
     assert set(names) < set(MODEL_NAMES)
     tuned = make_model("irnet17_oqmd", max_iter=3, batch_size=32)
     assert tuned.pretrained == compare_module.PRETRAINED_OQMD and tuned.max_iter == 3
@@ -150,6 +151,12 @@ def test_transfer_and_ensemble_models_run_by_name(regression_data, tmp_path, mon
     assert fitted.architecture_ == source.architecture_
     with pytest.raises(ValueError, match="takes 6 features"):
         make_model("irnet17_oqmd", max_iter=1).fit(X[:, :4], y)
+    # the blend is the mean of its two members, each fitted on the same fold
+    blend = result.estimators["irnet17_oqmd_blend"][0]
+    network, trees = blend.estimators_
+    assert network.pretrained == compare_module.PRETRAINED_OQMD
+    np.testing.assert_allclose(blend.predict(X), (network.predict(X) + trees.predict(X)) / 2)
+    assert trees[-1].n_features_in_ == X.shape[1] + 1  # the attributes and the estimate
 
 
 def _labels(X):

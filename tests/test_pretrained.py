@@ -8,7 +8,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.pretrained import available_models, load_pretrained
-from sklearn_irnet.transfer import PretrainedActivations
+from sklearn_irnet.transfer import PretrainedActivations, PretrainedPrediction
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -153,3 +153,44 @@ def test_activations_follow_the_models_own_clipping(tmp_path):
     clipped = PretrainedActivations(str(path), layer=0).fit(X).transform(
         np.clip(far, X.min(axis=0), X.max(axis=0)))
     assert not np.allclose(unclipped, clipped)
+
+
+def test_prediction_feature_is_the_pretrained_models_prediction(source_file):
+    from sklearn.ensemble import ExtraTreesRegressor
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.RandomState(10)
+    X, y = _task(rng, 400)
+    source = load_pretrained(source_file)
+    features = PretrainedPrediction(str(source_file)).fit(X)
+    out = features.transform(X)
+    assert out.shape == (400, 9)
+    np.testing.assert_array_equal(out[:, :8], X)
+    np.testing.assert_allclose(out[:, 8], source.predict(X), rtol=1e-6)
+    alone = PretrainedPrediction(str(source_file), passthrough=False).fit(X)
+    np.testing.assert_array_equal(alone.transform(X), out[:, 8:])
+    assert list(alone.get_feature_names_out()) == ["pretrained_prediction"]
+    assert list(features.get_feature_names_out())[-2:] == ["x7", "pretrained_prediction"]
+    # a target close to the pre-trained property: trees given the estimate learn the
+    # correction and beat the same trees on the attributes alone
+    target = y + 0.2 * (X[:, 4] - 10)
+    trees = ExtraTreesRegressor(n_estimators=50, random_state=0)
+    with_estimate = make_pipeline(PretrainedPrediction(str(source_file)), clone(trees))
+    mae = {}
+    for name, model in {"attributes": trees, "with_estimate": with_estimate}.items():
+        pred = model.fit(X[:300], target[:300]).predict(X[300:])
+        mae[name] = np.mean(np.abs(pred - target[300:]))
+    assert mae["with_estimate"] < 0.8 * mae["attributes"]
+
+
+def test_prediction_feature_checks_columns_and_keeps_names(source_file):
+    import pandas as pd
+
+    X, _ = _task(np.random.RandomState(11), 30)
+    with pytest.raises(ValueError, match="takes 8 features, but X has 3"):
+        PretrainedPrediction(str(source_file)).fit(X[:, :3])
+    frame = pd.DataFrame(X, columns=[f"a{i}" for i in range(8)])
+    features = PretrainedPrediction(str(source_file)).fit(frame)
+    assert list(features.get_feature_names_out())[:2] == ["a0", "a1"]
+    with pytest.raises(ValueError, match="feature names"):
+        features.transform(frame.rename(columns={"a0": "b0"}))
