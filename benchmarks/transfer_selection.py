@@ -11,6 +11,9 @@ Prints one line per variant (mean validation MAE over the outer folds, fit secon
 exact parameters. Example::
 
     python benchmarks/transfer_selection.py --folds 3 --variants scratch,tune40,tune40_slow
+
+Blend variants (``blend_<a>_<b>_<w>``) average the validation predictions of variants
+``a`` (weight ``w``) and ``b`` (``1 - w``), each fitted once.
 """
 
 from __future__ import annotations
@@ -47,7 +50,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tune40_freeze3": dict(MAIN_JOB, max_iter=40, pretrained="oqmd-irnet17",
                            freeze_stacks=3),
     "tune20": dict(MAIN_JOB, max_iter=20, pretrained="oqmd-irnet17"),
+    "extra_trees": {"route": "trees"},
     "features_et": {"route": "features"},
+    "prediction_et": {"route": "prediction"},
+    # blends average the validation predictions of two variants above (fitted once)
+    "blend_tune80_prediction_et_0.5": {"route": "blend", "parts": ("tune80", "prediction_et"),
+                                       "weight": 0.5},
+    "blend_tune80_prediction_et_0.7": {"route": "blend", "parts": ("tune80", "prediction_et"),
+                                       "weight": 0.7},
+    "blend_tune80_prediction_et_0.8": {"route": "blend", "parts": ("tune80", "prediction_et"),
+                                       "weight": 0.8},
 }
 
 
@@ -65,11 +77,17 @@ def build(name: str, pretrained: str) -> Any:
     from sklearn.pipeline import make_pipeline
 
     from sklearn_irnet import IRNetRegressor
-    from sklearn_irnet.transfer import PretrainedActivations
+    from sklearn_irnet.transfer import PretrainedActivations, PretrainedPrediction
 
     params = dict(VARIANTS[name])
-    if params.pop("route", None) == "features":
+    route = params.pop("route", None)
+    if route == "trees":
+        return ExtraTreesRegressor(n_estimators=100, random_state=0)
+    if route == "features":
         return make_pipeline(PretrainedActivations(pretrained),
+                             ExtraTreesRegressor(n_estimators=100, random_state=0))
+    if route == "prediction":
+        return make_pipeline(PretrainedPrediction(pretrained),
                              ExtraTreesRegressor(n_estimators=100, random_state=0))
     if "pretrained" in params:
         params["pretrained"] = pretrained
@@ -85,19 +103,41 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {len(y)} rows, {X.shape[1]} features; outer folds {outer_folds(groups)!r} "
           f"(first {args.folds}); inner split {INNER_SPLIT}; torch threads 1; "
           f"load {os.getloadavg()}", flush=True)
-    for name in args.variants.split(","):
-        maes, seconds = [], []
-        for _fold, fit_rows, val_rows, _test in nested_splits(X, y, groups, args.folds):
+    folds = list(nested_splits(X, y, groups, args.folds))
+    predictions: dict[str, list[np.ndarray]] = {}  # validation predictions per variant
+    seconds: dict[str, list[float]] = {}
+
+    def run(name: str) -> None:
+        if name in predictions:
+            return
+        spec = VARIANTS[name]
+        if spec.get("route") == "blend":
+            first, second = spec["parts"]
+            run(first)
+            run(second)
+            weight = spec["weight"]
+            predictions[name] = [weight * a + (1 - weight) * b for a, b in
+                                 zip(predictions[first], predictions[second], strict=True)]
+            seconds[name] = [a + b for a, b in zip(seconds[first], seconds[second],
+                                                    strict=True)]
+            return
+        predictions[name], seconds[name] = [], []
+        for _fold, fit_rows, val_rows, _test in folds:
             model = build(name, args.pretrained)
             started = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model.fit(X[fit_rows], y[fit_rows])
-            seconds.append(time.perf_counter() - started)
-            maes.append(float(np.mean(np.abs(model.predict(X[val_rows]) - y[val_rows]))))
+            seconds[name].append(time.perf_counter() - started)
+            predictions[name].append(model.predict(X[val_rows]))
+
+    for name in args.variants.split(","):
+        run(name)
+        maes = [float(np.mean(np.abs(p - y[val_rows])))
+                for p, (_f, _fit, val_rows, _t) in zip(predictions[name], folds, strict=True)]
         print(f"{name:16s} validation MAE {np.mean(maes):.4f} ± {np.std(maes):.4f} "
-              f"(folds: {', '.join(f'{m:.4f}' for m in maes)}); fit {np.median(seconds):.0f} s "
-              f"median; {VARIANTS[name]}", flush=True)
+              f"(folds: {', '.join(f'{m:.4f}' for m in maes)}); fit "
+              f"{np.median(seconds[name]):.0f} s median; {VARIANTS[name]}", flush=True)
     return 0
 
 
