@@ -92,11 +92,13 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batch shuffling and the validation split.
     device : str, default="cpu"
-        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"``.
+        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"``; on a Dask worker ``"cuda"``
+        and ``"auto"`` mean the worker's own GPU.
     autocast : {"bfloat16", "float16"} or None, default=None
         Mixed-precision forward pass.
     n_threads : int or None, default=None
-        Torch CPU threads used during ``fit`` and prediction.
+        Torch CPU threads used during ``fit`` and prediction (``None``: torch's setting,
+        or on a Dask worker the task's share of the worker's threads).
     verbose : int, default=0
         0 is silent, 1 prints a table row per epoch, 2 adds a progress bar.
     warm_start : bool, default=False

@@ -156,7 +156,8 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         Torch's and numpy's global random generators are left untouched.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when available).
-        Data are moved to the device once per fit, not per batch.
+        Data are moved to the device once per fit, not per batch. On a Dask worker,
+        ``"cuda"`` and ``"auto"`` mean the worker's own GPU (``docs/distributed.md``).
     autocast : {"bfloat16", "float16"} or None, default=None
         Run the network's forward pass under ``torch.autocast`` with this dtype (mixed
         precision) in training and prediction; ``None`` computes in float32. bfloat16
@@ -164,7 +165,9 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         Expect small differences in accuracy (see ``benchmarks/bench_training.py``).
     n_threads : int or None, default=None
         Torch CPU threads used during ``fit`` and ``predict``; ``None`` keeps torch's
-        setting (which follows ``OMP_NUM_THREADS``, as set by joblib in parallel workers).
+        setting (which follows ``OMP_NUM_THREADS``, as set by joblib in parallel workers),
+        except on a Dask worker, where each task takes its share of the worker's threads
+        (one each by default, so concurrent fits never oversubscribe the worker).
     verbose : int, default=0
         0 is silent, 1 prints a table row per epoch, 2 adds a progress bar per epoch.
     warm_start : bool, default=False
