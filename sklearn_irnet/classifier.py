@@ -117,6 +117,14 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     checkpoint_dir : str or None, default=None
         Directory for a resumable training checkpoint (see
         :class:`~sklearn_irnet.IRNetRegressor`).
+    data_parallel : bool, default=False
+        Train one network in all processes of a ``torch.distributed`` job, such as one
+        started with ``torchrun --nproc-per-node 2 script.py``: every process calls ``fit``
+        on the same data, trains on its slice of each batch, BatchNorm normalises with the
+        statistics of the whole batch and DistributedDataParallel averages the gradients,
+        so training follows the one-process run up to rounding (``docs/distributed.md``).
+        Every process ends with the same fitted model. ``device="cuda"`` means each
+        process's own GPU (``cuda:<LOCAL_RANK>``). Not available with ``checkpoint_dir``.
 
     Attributes
     ----------
@@ -228,6 +236,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         freeze_stacks: int = 0,
         pretrained_lr_scale: float = 1.0,
         checkpoint_dir: str | os.PathLike[str] | None = None,
+        data_parallel: bool = False,
     ) -> None:
         self.architecture = architecture
         self.residual = residual
@@ -260,6 +269,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         self.freeze_stacks = freeze_stacks
         self.pretrained_lr_scale = pretrained_lr_scale
         self.checkpoint_dir = checkpoint_dir
+        self.data_parallel = data_parallel
 
     # ------------------------------------------------------------------ fit
     # fit, warm starts, checkpoints and persistence live in IRNetBase; these are the

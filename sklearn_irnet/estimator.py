@@ -206,6 +206,14 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         again. A checkpoint of other settings or data raises a ValueError (delete it or
         choose another directory). Use one directory per model: jobs running in parallel
         must not share one. ``random_state=None`` is resumed with the seed it drew.
+    data_parallel : bool, default=False
+        Train one network in all processes of a ``torch.distributed`` job, such as one
+        started with ``torchrun --nproc-per-node 2 script.py``: every process calls ``fit``
+        on the same data, trains on its slice of each batch, BatchNorm normalises with the
+        statistics of the whole batch and DistributedDataParallel averages the gradients,
+        so training follows the one-process run up to rounding (``docs/distributed.md``).
+        Every process ends with the same fitted model. ``device="cuda"`` means each
+        process's own GPU (``cuda:<LOCAL_RANK>``). Not available with ``checkpoint_dir``.
 
     Attributes
     ----------
@@ -315,6 +323,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         freeze_stacks: int = 0,
         pretrained_lr_scale: float = 1.0,
         checkpoint_dir: str | os.PathLike[str] | None = None,
+        data_parallel: bool = False,
     ) -> None:
         self.architecture = architecture
         self.residual = residual
@@ -348,6 +357,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         self.freeze_stacks = freeze_stacks
         self.pretrained_lr_scale = pretrained_lr_scale
         self.checkpoint_dir = checkpoint_dir
+        self.data_parallel = data_parallel
 
     # ------------------------------------------------------------------ fit
     # fit, warm starts, checkpoints and persistence live in IRNetBase; these are the
