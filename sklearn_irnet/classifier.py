@@ -118,13 +118,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         Directory for a resumable training checkpoint (see
         :class:`~sklearn_irnet.IRNetRegressor`).
     data_parallel : bool, default=False
-        Train one network in all processes of a ``torch.distributed`` job, such as one
-        started with ``torchrun --nproc-per-node 2 script.py``: every process calls ``fit``
-        on the same data, trains on its slice of each batch, BatchNorm normalises with the
-        statistics of the whole batch and DistributedDataParallel averages the gradients,
-        so training follows the one-process run up to rounding (``docs/distributed.md``).
-        Every process ends with the same fitted model. ``device="cuda"`` means each
-        process's own GPU (``cuda:<LOCAL_RANK>``). Not available with ``checkpoint_dir``.
+        Train one network in all processes of a ``torch.distributed`` job started with
+        ``torchrun`` (see :class:`~sklearn_irnet.IRNetRegressor`).
 
     Attributes
     ----------
