@@ -6,7 +6,9 @@ Measures, in one run (so that the ratios share the machine's load):
   the calling process): serial in this process, then under
   ``sklearn_irnet.cluster.dask_backend`` on a ``LocalCluster`` of 1 and of 2 worker
   processes (one thread each; workers warmed up first: torch imported, one small fit);
-  the speed-up is the 1-worker time over the 2-worker time;
+  the speed-up is the 1-worker time over the 2-worker time. With 1 worker thread,
+  joblib's dask backend reports one slot and joblib runs the call in this process (the
+  file says "0 tasks submitted");
 - per-task overhead: the cluster's wall time minus the serial wall time, per task, and
   the wall time per task of 200 no-op tasks through joblib's dask backend;
 - bytes sent per task: the pickled size of each task the client submits (function and
@@ -149,7 +151,7 @@ def main() -> None:
         "overhead_per_fit_s_1_worker": (one["wall_s"] - serial_wall) / n_fits,
         "noop_task_s": {r["n_workers"]: r["noop_task_s"] for r in runs},
         "bytes_per_task_median": {r["n_workers"]: float(np.median(r["bytes_per_task"]))
-                                  for r in runs},
+                                  for r in runs if r["bytes_per_task"]},
         "bytes_X_y_pickled": data_bytes,
         "cv_results_identical_to_serial": identical,
     }
@@ -163,7 +165,9 @@ def main() -> None:
         f"{load_after[0]:.2f}; other busy processes before: {busy_before or 'none'}",
         f"serial (this process): {serial_wall:.1f} s",
         *[f"{r['n_workers']} Dask worker(s): {r['wall_s']:.1f} s "
-          f"({r['submitted_tasks']} tasks submitted)" for r in runs],
+          f"({r['submitted_tasks']} tasks submitted"
+          + ("; none: joblib runs a 1-slot call in this process" if not r["submitted_tasks"]
+             else "") + ")" for r in runs],
         f"speed-up 2 vs 1 workers: {result['speedup_2_over_1_workers']:.2f}x",
         f"overhead per fit, 1 worker vs serial: {result['overhead_per_fit_s_1_worker']:.3f} s",
         "no-op task through joblib's dask backend: "
