@@ -141,7 +141,9 @@ def dask_backend(
         re-runs a dead worker's tasks elsewhere (``docs/distributed.md``).
     n_jobs : int, default=-1
         Parallel tasks for calls with ``n_jobs=None``; -1 uses every worker thread.
-        Calls that pass their own ``n_jobs`` keep it.
+        Calls that pass their own ``n_jobs`` keep it. A cluster of a single worker thread
+        gives joblib one slot, and joblib then runs the tasks in the calling process:
+        give the cluster at least 2 threads.
     timeout : float, default=60.0
         Seconds to wait for the scheduler connection and for the workers (all N of
         ``"local:N"``, else the first).
