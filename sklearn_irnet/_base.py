@@ -25,6 +25,7 @@ import math
 import os
 import warnings
 from collections.abc import Sequence
+from contextlib import nullcontext
 from numbers import Integral, Real
 from typing import Any
 
@@ -49,6 +50,14 @@ from ._checkpoint import (
     read_checkpoint,
 )
 from ._data_checks import check_finite, standardization
+from ._data_parallel import (
+    distributed_training,
+    ensure_process_group,
+    local_rank,
+    rank_device,
+    shared_seed,
+    world,
+)
 from ._runtime import (
     autocast_context,
     draw_seed,
@@ -69,7 +78,7 @@ _PREDICT_CHUNK = 8192
 #: parameters that say where or how verbosely to run, not what to train: a checkpoint
 #: written under other values of these is resumed
 _RUN_ONLY_PARAMS = ("verbose", "n_threads", "device", "checkpoint_dir", "callbacks",
-                    "warm_start")
+                    "warm_start", "data_parallel")
 
 
 class IRNetBase(BaseEstimator):
@@ -112,6 +121,7 @@ class IRNetBase(BaseEstimator):
         "freeze_stacks": [Interval(Integral, 0, None, closed="left")],
         "pretrained_lr_scale": [Interval(Real, 0, None, closed="neither")],
         "checkpoint_dir": [str, os.PathLike, None],
+        "data_parallel": ["boolean"],
     }
 
     #: the skorch net class; its ``valid_metric_name`` is the validation score's history key
@@ -155,7 +165,7 @@ class IRNetBase(BaseEstimator):
         continuing = self.warm_start and hasattr(self, "net_")
         X, y, fitted_extra = self._validate_training_data(X, y, reset=not continuing)
         n_samples, n_outputs = len(y), self._n_outputs(y)
-        device = resolve_device(self.device)
+        device = self._training_device()
         autocast_context(device, self.autocast)  # fails early on float16 without CUDA
         source = None
         if continuing:
@@ -185,6 +195,8 @@ class IRNetBase(BaseEstimator):
             if not continuing:
                 checkpoint = self._matching_checkpoint(fit_identity)
         seed = checkpoint["seed"] if checkpoint is not None else draw_seed(self.random_state)
+        if self.data_parallel:
+            seed = shared_seed(seed, device)  # every process cuts the same batches
         X_scaled = self._scale_inputs(X)
         y_scaled = self._training_target(y)
         train_idx, valid_idx = self._split(n_samples, seed, self._stratify(y))
@@ -200,12 +212,17 @@ class IRNetBase(BaseEstimator):
                 self._initial_network(config, source), device, config
             )
             start = len(net.history)
+            net.shard = world() if self.data_parallel else (0, 1)
             if checkpoint is not None:
                 start = self._restore_checkpoint(net, checkpoint)
             self._configure_fit(net, seed, train_set, valid_set, start)
             self._install_checkpointing(net, {"seed": seed, "start_epoch": start,
                                               **fit_identity})
-            diverged = self._train(net, train_set, start)
+            try:
+                with distributed_training(net) if self.data_parallel else nullcontext():
+                    diverged = self._train(net, train_set, start)
+            finally:
+                net.shard = (0, 1)
         stopper = dict(net.callbacks_)["early_stopping"]
         self._report_outcome(net, stopper, len(net.history) - start, diverged)
         stopper.best_model_weights_ = None
@@ -221,6 +238,18 @@ class IRNetBase(BaseEstimator):
         self.architecture_ = architecture_to_string(config.stacks, n_outputs)
         self.n_parameters_ = count_parameters(net.module_)
         return self
+
+    def _training_device(self) -> str:
+        """The device this process trains on; with ``data_parallel``, after joining the
+        process group (one GPU per process: ``"cuda"`` means ``cuda:<LOCAL_RANK>``)."""
+        device = resolve_device(self.device)
+        if not self.data_parallel:
+            return device
+        if self.checkpoint_dir is not None:
+            raise ValueError("data_parallel=True does not write checkpoints yet; set "
+                             "checkpoint_dir=None.")
+        ensure_process_group(device)
+        return rank_device(device, local_rank())
 
     # The named steps of fit, in the order fit runs them. The hooks a subclass implements:
     def _validate_training_data(
@@ -371,7 +400,7 @@ class IRNetBase(BaseEstimator):
         schedule = None
         if self.learning_rate != "constant":
             batches = len(BatchIterator(train_set, net.iterator_train__batch_size,
-                                        drop_singleton=True))
+                                        drop_singleton=True, shard=net.shard))
             peaks = [group["lr"] for group in net.optimizer_.param_groups]
             settings = schedule_settings(
                 self.learning_rate, peak_lr=peaks if len(peaks) > 1 else peaks[0],

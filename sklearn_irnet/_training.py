@@ -17,6 +17,8 @@ import torch
 from skorch import NeuralNetRegressor
 from skorch.callbacks import EpochTimer, PrintLog
 
+from ._data_parallel import all_reduce_sum, shard
+
 
 class TensorDataset(torch.utils.data.Dataset):
     """Inputs and targets held as two tensors of equal length.
@@ -65,7 +67,13 @@ class BatchIterator:
         Shuffle the rows with a fresh seeded permutation when given.
     drop_singleton : bool, default=False
         Fold a trailing batch of one row into the batch before it (BatchNorm cannot
-        normalise a single sample in training mode).
+        normalise a single sample in training mode); with ``shard``, a trailing batch of
+        fewer rows than processes, so that every process gets a row.
+    shard : tuple of int, default=(0, 1)
+        ``(rank, world_size)``: yield only process ``rank``'s contiguous slice of every
+        batch (data-parallel training, :mod:`sklearn_irnet._data_parallel`). The batches
+        are cut as for one process; :attr:`batch_rows` holds the size of the whole batch
+        whose slice was yielded last.
     """
 
     def __init__(
@@ -74,16 +82,20 @@ class BatchIterator:
         batch_size: int,
         shuffler: EpochShuffler | None = None,
         drop_singleton: bool = False,
+        shard: tuple[int, int] = (0, 1),
     ) -> None:
         self.dataset = dataset
         self.batch_size = max(1, int(batch_size))
         self.shuffler = shuffler
         self.drop_singleton = drop_singleton
+        self.shard = shard
+        self.batch_rows = 0
 
     def _bounds(self) -> list[tuple[int, int]]:
         n, size = len(self.dataset), self.batch_size
         bounds = [(start, min(start + size, n)) for start in range(0, n, size)]
-        if self.drop_singleton and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        smallest = max(2, self.shard[1])
+        if self.drop_singleton and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < smallest:
             last = bounds.pop()
             bounds[-1] = (bounds[-1][0], last[1])
         return bounds
@@ -97,7 +109,11 @@ class BatchIterator:
             order = self.shuffler.permutation(len(X), device=X.device)
             X = X.index_select(0, order)
             y = None if y is None else y.index_select(0, order)
+        rank, world_size = self.shard
         for start, stop in self._bounds():
+            self.batch_rows = stop - start
+            if world_size > 1:
+                start, stop = shard(start, stop, rank, world_size)
             yield X[start:stop], None if y is None else y[start:stop]
 
 
@@ -124,13 +140,32 @@ class TabularNet(NeuralNetRegressor):
     #: dtype name for ``torch.autocast`` around the forward pass, or None for float32
     autocast_dtype: str | None = None
 
+    #: ``(rank, world_size)`` of data-parallel training; ``(0, 1)`` trains in one process
+    shard: tuple[int, int] = (0, 1)
+
+    #: the DistributedDataParallel wrapper of ``module_`` while it trains data-parallel
+    ddp_module: torch.nn.Module | None = None
+
     def infer(self, x, **fit_params):
         if self.autocast_dtype is None:
-            return super().infer(x, **fit_params)
+            return self._forward_pass(x, **fit_params)
         device_type = torch.device(self.device).type
         with torch.autocast(device_type, dtype=getattr(torch, self.autocast_dtype)):
-            y_pred = super().infer(x, **fit_params)
+            y_pred = self._forward_pass(x, **fit_params)
         return y_pred.float()
+
+    def _forward_pass(self, x, **fit_params):
+        if self.ddp_module is not None and self.module_.training:
+            return self.ddp_module(x)  # its backward averages the gradients
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        if training and self.shard[1] > 1:
+            # DDP averages the processes' gradients: weigh each slice's mean loss by its
+            # share of the global batch so that the average is the global batch's mean
+            loss = loss * (len(y_true) * self.shard[1] / self._global_batch_rows)
+        return loss
 
     def get_default_callbacks(self) -> list[tuple[str, object]]:
         return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
@@ -143,7 +178,8 @@ class TabularNet(NeuralNetRegressor):
         if not training:
             kwargs.pop("shuffler", None)
             kwargs["drop_singleton"] = False
-        return BatchIterator(dataset, **kwargs)
+            return BatchIterator(dataset, **kwargs)
+        return BatchIterator(dataset, shard=self.shard, **kwargs)
 
     def _set_training(self, training: bool = True) -> None:
         # skorch calls this on every batch, and module.train() walks every submodule
@@ -162,16 +198,25 @@ class TabularNet(NeuralNetRegressor):
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         n_rows, n_batches = 0, 0
         metric = None if training else self.validation_metric(iterator.dataset.y)
+        sharded = training and self.shard[1] > 1
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
+            if sharded:
+                self._global_batch_rows = iterator.batch_rows  # read by get_loss
             step = step_fn(batch, **fit_params)
             size = len(batch[0])
-            loss_sum.add_(step["loss"].detach(), alpha=size)  # one kernel, float64 sum
+            # one kernel, float64 sum (a slice's weighted loss times batch/world is its sum)
+            weight = iterator.batch_rows / self.shard[1] if sharded else size
+            loss_sum.add_(step["loss"].detach(), alpha=weight)
             if metric is not None:
                 metric.update(step["y_pred"], batch[1])
             self.notify("on_batch_end", batch=batch, training=training, **step)
             n_rows += size
             n_batches += 1
+        if sharded:  # the epoch's loss over every process's rows
+            totals = torch.stack([loss_sum, loss_sum.new_tensor(float(n_rows))])
+            all_reduce_sum(totals)
+            loss_sum, n_rows = totals[0], int(totals[1].item())
         mean_loss = loss_sum.item() / max(n_rows, 1)
         self.history.record(prefix + "_loss", mean_loss)
         self.history.record(prefix + "_batch_count", n_batches)

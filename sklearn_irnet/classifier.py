@@ -92,11 +92,13 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, batch shuffling and the validation split.
     device : str, default="cpu"
-        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"``.
+        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"``; on a Dask worker ``"cuda"``
+        and ``"auto"`` mean the worker's own GPU.
     autocast : {"bfloat16", "float16"} or None, default=None
         Mixed-precision forward pass.
     n_threads : int or None, default=None
-        Torch CPU threads used during ``fit`` and prediction.
+        Torch CPU threads used during ``fit`` and prediction (``None``: torch's setting,
+        or on a Dask worker the task's share of the worker's threads).
     verbose : int, default=0
         0 is silent, 1 prints a table row per epoch, 2 adds a progress bar.
     warm_start : bool, default=False
@@ -115,6 +117,9 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     checkpoint_dir : str or None, default=None
         Directory for a resumable training checkpoint (see
         :class:`~sklearn_irnet.IRNetRegressor`).
+    data_parallel : bool, default=False
+        Train one network in all processes of a ``torch.distributed`` job started with
+        ``torchrun`` (see :class:`~sklearn_irnet.IRNetRegressor`).
 
     Attributes
     ----------
@@ -226,6 +231,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         freeze_stacks: int = 0,
         pretrained_lr_scale: float = 1.0,
         checkpoint_dir: str | os.PathLike[str] | None = None,
+        data_parallel: bool = False,
     ) -> None:
         self.architecture = architecture
         self.residual = residual
@@ -258,6 +264,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         self.freeze_stacks = freeze_stacks
         self.pretrained_lr_scale = pretrained_lr_scale
         self.checkpoint_dir = checkpoint_dir
+        self.data_parallel = data_parallel
 
     # ------------------------------------------------------------------ fit
     # fit, warm starts, checkpoints and persistence live in IRNetBase; these are the

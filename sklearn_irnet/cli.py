@@ -6,7 +6,9 @@ and learning curves. ``matbench`` runs the composition-only Matbench tasks on th
 folds and sets the results beside published leaderboard numbers. Classification tasks
 (Matbench's ``matbench_expt_is_metal`` and ``matbench_glass``, or ``--task classification``)
 compare classifiers on stratified folds with ROC-AUC, accuracy, F1 and the Brier score, and
-draw ROC curves and reliability diagrams instead of parity plots.
+draw ROC curves and reliability diagrams instead of parity plots. ``--scheduler`` (or the
+``SKLEARN_IRNET_SCHEDULER`` environment variable) runs the folds on a Dask cluster: a
+scheduler address, or ``local:N`` for a local cluster of N worker processes.
 
 This module only parses arguments and calls the library: datasets come from
 :func:`sklearn_irnet.datasets.load_dataset`, features from
@@ -20,14 +22,15 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
 from ._version import __version__
+from .cluster import SCHEDULER_ENV, SchedulerSpec, scheduler_from_env
 from .compare import MODEL_NAMES, ModelComparison, compare_models, resolve_cv
 from .datasets import BUILTIN_DATASETS, FormulaDataset
 from .featurize import FEATURE_SETS
@@ -120,7 +123,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="network peak learning rate (default: %(default)s; None means "
                              "IRNetRegressor's, 1e-3)")
-    parser.add_argument("--n-jobs", type=int, default=1, help="folds fitted in parallel")
+    parser.add_argument("--n-jobs", type=int, default=None,
+                        help="folds fitted in parallel (default: 1, or every worker thread "
+                             "with --scheduler)")
+    parser.add_argument("--scheduler", default=None,
+                        help="run the folds on a Dask cluster: a scheduler address "
+                             "(tcp://host:8786) or local:N for N local worker processes "
+                             f"(default: ${SCHEDULER_ENV}, else this process; needs "
+                             "pip install 'sklearn-irnet[distributed]')")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--out", default="runs/compare", help="output folder")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
@@ -139,6 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                and args.learning_rate <= 0):
             raise UsageError("--max-epochs and --batch-size must be >= 1, --learning-rate "
                              "> 0 and --n-jobs must not be 0")
+        try:
+            args.scheduler = scheduler_from_env(args.scheduler)
+        except ValueError as error:
+            source = "--scheduler" if "--scheduler" in " ".join(argv) else f"${SCHEDULER_ENV}"
+            raise UsageError(f"{source}: {error}") from None
+        if args.n_jobs is None:
+            args.n_jobs = 1 if args.scheduler is None else -1
         if args.command == "compare":
             run_compare(args, models)
         else:
@@ -182,6 +199,26 @@ def _load(args: argparse.Namespace, name: str) -> FormulaDataset:
         return load_dataset(name, data_home=args.data_home,
                             formula_col=getattr(args, "formula_col", None),
                             target_col=getattr(args, "target_col", None))
+
+
+def _on_cluster(scheduler: SchedulerSpec | None, X: Any, y: Any) -> AbstractContextManager:
+    """The Dask backend for ``--scheduler`` with X and y sent to the workers once, or
+    nothing."""
+    if scheduler is None:
+        return nullcontext()
+    from .cluster import dask_backend
+
+    @contextmanager
+    def connected() -> Iterator[None]:
+        with ExitStack() as stack:
+            with _usage_errors():  # an unreachable scheduler, in one line
+                client = stack.enter_context(dask_backend(scheduler, scatter=[X, y]))
+            workers = client.nthreads()
+            _log(f"Dask scheduler {client.scheduler.address} ({scheduler}): "
+                 f"{len(workers)} workers, {sum(workers.values())} threads")
+            yield
+
+    return connected()
 
 
 def _featurize(data: FormulaDataset, feature_set: str) -> np.ndarray:
@@ -245,14 +282,16 @@ def run_compare(args: argparse.Namespace, models: list[str] | None) -> ModelComp
         "formula with another row)" if data.repeated_formulas else "every formula once"))
     common = {"n_jobs": args.n_jobs, "random_state": args.random_state, "progress": _log,
               "task": task, **_network_params(args)}
-    result = compare_models(models, X, y, cv=args.cv, groups=data.groups, **common)
-    size_table = None
-    if fractions:
-        size_table = training_size_curve(models, X, y, fractions, cv=args.cv,
-                                         groups=data.groups, full=result, **common)
+    with _on_cluster(args.scheduler, X, y):
+        result = compare_models(models, X, y, cv=args.cv, groups=data.groups, **common)
+        size_table = None
+        if fractions:
+            size_table = training_size_curve(models, X, y, fractions, cv=args.cv,
+                                             groups=data.groups, full=result, **common)
+    arguments = {k: v for k, v in vars(args).items() if k != "command_line"}
+    arguments["scheduler"] = None if args.scheduler is None else str(args.scheduler)
     config = {"command": args.command_line, "splitter": repr(splitter), "task": task,
-              "models": models,
-              "arguments": {k: v for k, v in vars(args).items() if k != "command_line"}}
+              "models": models, "arguments": arguments}
     out = write_comparison(args.out, result, target_label=data.target_label, config=config,
                            size_table=size_table, plots=not args.no_plots)
     print(result.to_markdown())
@@ -302,10 +341,12 @@ def run_matbench(args: argparse.Namespace, models: list[str] | None) -> pd.DataF
         X = _featurize(data, args.features)
         _log(f"{task}: {len(X)} rows, official 5 folds; target {data.target_label} "
              f"({data.task_type})")
-        result = compare_models(task_models, X, _target(data, data.task_type),
-                                test_fold=data.test_fold, n_jobs=args.n_jobs,
-                                random_state=args.random_state, progress=_log,
-                                task=data.task_type, **_network_params(args))
+        y = _target(data, data.task_type)
+        with _on_cluster(args.scheduler, X, y):
+            result = compare_models(task_models, X, y, test_fold=data.test_fold,
+                                    n_jobs=args.n_jobs, random_state=args.random_state,
+                                    progress=_log, task=data.task_type,
+                                    **_network_params(args))
         scores = result.scores.assign(task=task)
         all_scores.append(scores)
         task_dir = out / task

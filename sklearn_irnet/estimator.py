@@ -156,7 +156,8 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         Torch's and numpy's global random generators are left untouched.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when available).
-        Data are moved to the device once per fit, not per batch.
+        Data are moved to the device once per fit, not per batch. On a Dask worker,
+        ``"cuda"`` and ``"auto"`` mean the worker's own GPU (``docs/distributed.md``).
     autocast : {"bfloat16", "float16"} or None, default=None
         Run the network's forward pass under ``torch.autocast`` with this dtype (mixed
         precision) in training and prediction; ``None`` computes in float32. bfloat16
@@ -164,7 +165,9 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         Expect small differences in accuracy (see ``benchmarks/bench_training.py``).
     n_threads : int or None, default=None
         Torch CPU threads used during ``fit`` and ``predict``; ``None`` keeps torch's
-        setting (which follows ``OMP_NUM_THREADS``, as set by joblib in parallel workers).
+        setting (which follows ``OMP_NUM_THREADS``, as set by joblib in parallel workers),
+        except on a Dask worker, where each task takes its share of the worker's threads
+        (one each by default, so concurrent fits never oversubscribe the worker).
     verbose : int, default=0
         0 is silent, 1 prints a table row per epoch, 2 adds a progress bar per epoch.
     warm_start : bool, default=False
@@ -203,6 +206,14 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         again. A checkpoint of other settings or data raises a ValueError (delete it or
         choose another directory). Use one directory per model: jobs running in parallel
         must not share one. ``random_state=None`` is resumed with the seed it drew.
+    data_parallel : bool, default=False
+        Train one network in all processes of a ``torch.distributed`` job, such as one
+        started with ``torchrun --nproc-per-node 2 script.py``: every process calls ``fit``
+        on the same data, trains on its slice of each batch, BatchNorm normalises with the
+        statistics of the whole batch and DistributedDataParallel averages the gradients,
+        so training follows the one-process run up to rounding (``docs/distributed.md``).
+        Every process ends with the same fitted model. ``device="cuda"`` means each
+        process's own GPU (``cuda:<LOCAL_RANK>``). Not available with ``checkpoint_dir``.
 
     Attributes
     ----------
@@ -312,6 +323,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         freeze_stacks: int = 0,
         pretrained_lr_scale: float = 1.0,
         checkpoint_dir: str | os.PathLike[str] | None = None,
+        data_parallel: bool = False,
     ) -> None:
         self.architecture = architecture
         self.residual = residual
@@ -345,6 +357,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         self.freeze_stacks = freeze_stacks
         self.pretrained_lr_scale = pretrained_lr_scale
         self.checkpoint_dir = checkpoint_dir
+        self.data_parallel = data_parallel
 
     # ------------------------------------------------------------------ fit
     # fit, warm starts, checkpoints and persistence live in IRNetBase; these are the

@@ -181,3 +181,33 @@ def test_matbench_classification_task_on_official_folds(shared_data, tmp_path):
     assert (mb / "matbench_expt_is_metal" / "roc_curves.png").is_file()
     scores = pd.read_csv(mb / "matbench_scores.csv")
     assert len(scores) == 10 and scores["n_test"].sum() == 2 * 4921  # 2 models
+
+
+@pytest.mark.slow
+def test_compare_on_a_local_dask_cluster_gives_the_serial_table(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    common = ["compare", "--limit", "60", "--cv", "3", "--models", "ridge,knn", "--no-plots"]
+    assert main([*common, "--out", str(tmp_path / "serial")]) == 0
+    assert main([*common, "--out", str(tmp_path / "dask"), "--scheduler", "local:2"]) == 0
+    assert "2 workers, 2 threads" in capsys.readouterr().out
+    serial, dask = (pd.read_csv(tmp_path / run / "scores.csv") for run in ("serial", "dask"))
+    untimed = [c for c in serial.columns if not c.endswith("_time")]
+    pd.testing.assert_frame_equal(serial[untimed], dask[untimed], check_exact=True)
+    config = json.loads((tmp_path / "dask" / "config.json").read_text())
+    assert config["arguments"]["scheduler"] == "local:2" and config["arguments"]["n_jobs"] == -1
+
+
+@pytest.mark.parametrize("scheduler, message", [
+    ("local:0", "--scheduler: scheduler 'local:N' needs N >= 1"),
+    ("nowhere", "--scheduler: scheduler must be 'local:N'"),
+])
+def test_malformed_scheduler_exits_2(scheduler, message, capsys):
+    assert main(["compare", "--models", "dummy", "--scheduler", scheduler]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_scheduler_from_the_environment(monkeypatch, capsys):
+    monkeypatch.setenv("SKLEARN_IRNET_SCHEDULER", "local:x")
+    assert main(["compare", "--models", "dummy"]) == 2
+    assert "$SKLEARN_IRNET_SCHEDULER: scheduler must be 'local:N'" in capsys.readouterr().err
