@@ -52,7 +52,7 @@ myst_heading_anchors = 3
 
 # --- API reference ----------------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True}
 autodoc_typehints = "none"  # numpydoc writes the types from the docstrings
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -116,10 +116,15 @@ for _name in _intersphinx.unlinked(intersphinx_mapping):
 
 
 
+_SKLEARN_MACHINERY = ("get_metadata_routing", "set_output")
+
+
 def _skip_member(app, what, name, obj, skip, options):  # noqa: ARG001 (Sphinx's signature)
-    """Leave out scikit-learn's generated ``set_*_request`` methods (metadata routing):
-    they are scikit-learn's machinery, documented there, not part of this package."""
-    if name.startswith("set_") and name.endswith("_request"):
+    """Leave out scikit-learn's metadata-routing and output-container methods
+    (``set_*_request``, ``get_metadata_routing``, ``set_output``): they are inherited
+    unchanged and documented by scikit-learn, and their docstrings point at sections of
+    scikit-learn's guide that an offline inventory may not hold."""
+    if name in _SKLEARN_MACHINERY or (name.startswith("set_") and name.endswith("_request")):
         return True
     return skip
 
