@@ -9,6 +9,7 @@ every example executed and then points ``SKLEARN_IRNET_DOCS_BUILT`` at it, which
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import os
@@ -48,6 +49,7 @@ class _Links(HTMLParser):
             self.images.append(values["src"] or "")
 
 
+@functools.cache
 def _parse(page: Path) -> _Links:
     parser = _Links()
     parser.feed(page.read_text(encoding="utf-8"))
