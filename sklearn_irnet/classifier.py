@@ -154,7 +154,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         Number of input features.
     feature_names_in_ : ndarray of str
         Input feature names, when X had string column names.
-    input_mean_, input_scale_, input_min_, input_max_ : ndarray of shape (n_features_in_,)
+    input_mean_, input_scale_, input_min_, input_max_ : ndarray of shape (n_features,)
         Input standardisation and training range.
 
     See Also

@@ -246,9 +246,9 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         Number of input features.
     feature_names_in_ : ndarray of str
         Input feature names, when X had string column names.
-    input_mean_, input_scale_ : ndarray of shape (n_features_in_,)
+    input_mean_, input_scale_ : ndarray of shape (n_features,)
         Input standardisation (zeros and ones when ``standardize_inputs=False``).
-    input_min_, input_max_ : ndarray of shape (n_features_in_,)
+    input_min_, input_max_ : ndarray of shape (n_features,)
         Range of each input column in the first training data (used by ``clip_inputs``).
     target_mean_, target_scale_ : ndarray of shape (n_outputs,)
         Target standardisation (zeros and ones when ``standardize_target=False``).

@@ -20,7 +20,7 @@ class ClipToTrainingRange(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
 
     Attributes
     ----------
-    data_min_, data_max_ : ndarray of shape (n_features_in_,)
+    data_min_, data_max_ : ndarray of shape (n_features,)
         Per-column minimum and maximum of the training data.
 
     Examples

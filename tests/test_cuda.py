@@ -1,7 +1,7 @@
 """GPU behaviour: data moved once, CPU/GPU agreement, autocast, persistence, out-of-memory.
 
 Every test here needs a CUDA device and is skipped, with that reason, on CPU-only machines
-(CI has none); they were run on a lent GPU machine (see docs/benchmarks.md).
+(CI has none); they were run on a lent GPU machine (see docs/user_guide/reliability.md).
 """
 
 import numpy as np

@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.architecture import PRESETS, StackSpec
+from sklearn_irnet.diagnostics import layer_gradient_norms
 from sklearn_irnet.network import DeepRegressionNetwork
 
 pytestmark = pytest.mark.slow  # trains 48-layer networks: seconds each
@@ -32,12 +33,9 @@ def _first_and_last_gradient(residual):
     X, y = _task()
     torch.manual_seed(0)
     stacks = [StackSpec(w, n, residual) for w, n in NARROW_48]
-    net = DeepRegressionNetwork(X.shape[1], stacks).train()
-    Xt = torch.tensor(X[:128], dtype=torch.float32)
-    yt = torch.tensor(y[:128, None], dtype=torch.float32)
-    torch.nn.functional.l1_loss(net(Xt), yt).backward()
-    first = next(m for m in net.modules() if isinstance(m, torch.nn.Linear))
-    return first.weight.grad.norm().item(), net.head.weight.grad.norm().item()
+    net = DeepRegressionNetwork(X.shape[1], stacks)
+    norms = layer_gradient_norms(net, X[:128], y[:128])  # L1 loss, training mode
+    return norms[0], norms[-1]
 
 
 def test_plain48_gradients_are_unbalanced_but_irnet48_balanced():

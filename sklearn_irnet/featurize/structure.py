@@ -487,7 +487,7 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_)
+        features : ndarray of shape (n_samples, n_features_out)
             Composition attributes then structure attributes; all-NaN rows for structures that
             failed when ``on_error="nan"``.
 
@@ -515,7 +515,7 @@ class StructureFeaturizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_)
+        features : ndarray of shape (n_samples, n_features_out)
         """
         self._validate_params()
         entries = _extract_entries(X, self.column)

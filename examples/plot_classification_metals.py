@@ -1,0 +1,89 @@
+"""
+Classification: metal or not, from the formula alone
+====================================================
+
+:class:`~sklearn_irnet.IRNetClassifier` is the classification twin of the regressor: the
+same networks, training and persistence, with ``predict_proba`` and
+``decision_function``. Here it learns whether a compound is a metal from its 145 Magpie
+attributes (Matbench ``expt_is_metal``: 4,921 compounds with measured band gaps), on the
+first of Matbench's official folds, beside extra trees. A network trained with
+cross-entropy to the end of its schedule tends to be over-confident; a sigmoid fitted on
+rows it did not train on (:class:`~sklearn.calibration.CalibratedClassifierCV` around the
+frozen network) repairs the probabilities.
+
+**Data.** This example needs ``matbench_expt_is_metal.csv.gz`` in the folder named by
+``SKLEARN_IRNET_DATA`` (or ``~/sklearn_irnet_data``), or a reachable Matbench server for
+matminer to download it. Where the documentation is built without it, this page shows
+the code without its output.
+
+The documentation build (``SKLEARN_IRNET_DOCS_QUICK=1``) trains the network for 5 epochs
+and 100 trees; as a script, 40 epochs and 300 trees. The user guide's full results over
+all five folds: ROC-AUC of the probabilities 0.9715 for IRNet-17 (20 epochs), 0.9788 for
+extra trees.
+"""
+
+# %%
+import os
+import warnings
+
+import matplotlib.pyplot as plt
+from sklearn.calibration import CalibratedClassifierCV, calibration_curve
+from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
+from sklearn.model_selection import train_test_split
+
+from sklearn_irnet import IRNetClassifier
+from sklearn_irnet.datasets import load_matbench
+from sklearn_irnet.featurize import MagpieFeaturizer
+
+QUICK = os.environ.get("SKLEARN_IRNET_DOCS_QUICK") == "1"  # set by the docs build
+warnings.simplefilter("ignore", ConvergenceWarning)
+
+task = load_matbench("matbench_expt_is_metal")
+X = MagpieFeaturizer(column=None).fit_transform(task.data)
+train, test = task.folds[0]
+print(f"{len(train)} training and {len(test)} test compounds; "
+      f"{task.target.mean():.0%} of all are metals")
+
+# %%
+# Fit the network on 85 % of the training rows, calibrate on the other 15 %
+# -------------------------------------------------------------------------
+fit_rows, calibration_rows = train_test_split(train, test_size=0.15, random_state=0,
+                                              stratify=task.target[train])
+network = IRNetClassifier(max_iter=5 if QUICK else 40, random_state=0)
+network.fit(X[fit_rows], task.target[fit_rows])
+calibrated = CalibratedClassifierCV(FrozenEstimator(network), method="sigmoid")
+calibrated.fit(X[calibration_rows], task.target[calibration_rows])
+trees = ExtraTreesClassifier(n_estimators=100 if QUICK else 300, random_state=0)
+trees.fit(X[train], task.target[train])
+
+y_test = task.target[test]
+models = {"IRNet-17": network, "IRNet-17, calibrated": calibrated, "extra trees": trees}
+probabilities = {name: model.predict_proba(X[test])[:, 1] for name, model in models.items()}
+for name, p in probabilities.items():
+    print(f"{name:22s} ROC-AUC {roc_auc_score(y_test, p):.4f}  "
+          f"Brier {brier_score_loss(y_test, p):.4f}")
+
+# %%
+# ROC curves and reliability diagram
+# ----------------------------------
+fig, (ax_roc, ax_rel) = plt.subplots(1, 2, figsize=(9.5, 4.3), layout="constrained")
+for name, p in probabilities.items():
+    fpr, tpr, _ = roc_curve(y_test, p)
+    ax_roc.plot(fpr, tpr, label=f"{name} ({roc_auc_score(y_test, p):.3f})")
+    observed, predicted = calibration_curve(y_test, p, n_bins=10)
+    ax_rel.plot(predicted, observed, marker="o", markersize=3,
+                label=f"{name} (Brier {brier_score_loss(y_test, p):.3f})")
+for ax in (ax_roc, ax_rel):
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=8)
+ax_roc.set_xlabel("false positive rate")
+ax_roc.set_ylabel("true positive rate")
+ax_roc.set_title("ROC curves (official fold 1)")
+ax_rel.set_xlabel("predicted probability of a metal")
+ax_rel.set_ylabel("observed share of metals")
+ax_rel.set_title("Reliability")
+plt.show()
