@@ -9,7 +9,7 @@ scheduler (or starts a ``LocalCluster`` for ``"local:N"``), sends the arrays nam
 block, so code that already runs with ``n_jobs`` runs on the cluster unchanged. On the
 workers, :class:`~sklearn_irnet.IRNetRegressor` and :class:`~sklearn_irnet.IRNetClassifier`
 take their torch threads from the worker's own thread count and, on GPU workers, their own
-device (see :mod:`sklearn_irnet._runtime`). ``docs/distributed.md`` has the recipe.
+device (see :mod:`sklearn_irnet._runtime`). ``docs/user_guide/distributed.md`` has the recipe.
 
 Needs the ``distributed`` extra: ``pip install 'sklearn-irnet[distributed]'``.
 """
@@ -138,7 +138,7 @@ def dask_backend(
         arguments once per parallel call (each ``cross_validate`` or search), but to one
         worker only: if that worker dies, the data are lost and the search fails with
         ``FutureCancelledError``. With it, every worker holds a copy and the scheduler
-        re-runs a dead worker's tasks elsewhere (``docs/distributed.md``).
+        re-runs a dead worker's tasks elsewhere (``docs/user_guide/distributed.md``).
     n_jobs : int, default=-1
         Parallel tasks for calls with ``n_jobs=None``; -1 uses every worker thread.
         Calls that pass their own ``n_jobs`` keep it. A cluster of a single worker thread

@@ -157,7 +157,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when available).
         Data are moved to the device once per fit, not per batch. On a Dask worker,
-        ``"cuda"`` and ``"auto"`` mean the worker's own GPU (``docs/distributed.md``).
+        ``"cuda"`` and ``"auto"`` mean the worker's own GPU (``docs/user_guide/distributed.md``).
     autocast : {"bfloat16", "float16"} or None, default=None
         Run the network's forward pass under ``torch.autocast`` with this dtype (mixed
         precision) in training and prediction; ``None`` computes in float32. bfloat16
@@ -211,7 +211,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         started with ``torchrun --nproc-per-node 2 script.py``: every process calls ``fit``
         on the same data, trains on its slice of each batch, BatchNorm normalises with the
         statistics of the whole batch and DistributedDataParallel averages the gradients,
-        so training follows the one-process run up to rounding (``docs/distributed.md``).
+        so training follows the one-process run up to rounding (``docs/user_guide/distributed.md``).
         Every process ends with the same fitted model. ``device="cuda"`` means each
         process's own GPU (``cuda:<LOCAL_RANK>``). Not available with ``checkpoint_dir``.
 
