@@ -71,7 +71,7 @@ from ._training import BatchIterator, EpochShuffler, TabularNet, TensorDataset, 
 from .architecture import RESIDUAL_KINDS, architecture_to_string
 from .network import ACTIVATIONS, count_parameters
 from .network_config import NetworkConfig, resolve_output_init
-from .pretrained import load_pretrained
+from .pretrained import load_for_inputs
 
 _PREDICT_CHUNK = 8192
 
@@ -296,24 +296,8 @@ class IRNetBase(BaseEstimator):
 
     def _pretrained_model(self, X: np.ndarray) -> Any:
         """The model named by ``pretrained``, checked against X."""
-        source = load_pretrained(self.pretrained)
-        if X.shape[1] != source.n_features_in_:
-            raise ValueError(
-                f"The pre-trained model {self.pretrained!r} takes {source.n_features_in_} "
-                f"features, but X has {X.shape[1]}; featurize X the way its training data "
-                "was featurized (for the OQMD models: the 145 Magpie attributes, "
-                "sklearn_irnet.featurize.MagpieFeaturizer)."
-            )
-        names = getattr(self, "feature_names_in_", None)
-        expected = getattr(source, "feature_names_in_", None)
-        if names is not None and expected is not None and list(names) != list(expected):
-            wrong = next(i for i, (a, b) in enumerate(zip(names, expected, strict=True))
-                         if a != b)
-            raise ValueError(
-                f"X's column {wrong} is {names[wrong]!r}, but the pre-trained model "
-                f"{self.pretrained!r} was trained with {expected[wrong]!r} there; pass the "
-                "columns in the pre-training order."
-            )
+        source = load_for_inputs(self.pretrained, X.shape[1],
+                                 getattr(self, "feature_names_in_", None))
         n_stacks = len(source.network_config_.stacks)
         if self.freeze_stacks > n_stacks:
             raise ValueError(f"freeze_stacks={self.freeze_stacks}, but the pre-trained "

@@ -14,19 +14,13 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .pretrained import load_pretrained
+from .pretrained import load_for_inputs
 
 
 def _load_for(estimator: BaseEstimator, X: np.ndarray) -> Any:
-    """The pre-trained model named by ``estimator.model``, checked against X's width."""
-    model = load_pretrained(estimator.model)
-    if X.shape[1] != model.n_features_in_:
-        raise ValueError(f"The pre-trained model {estimator.model!r} takes "
-                         f"{model.n_features_in_} features, but X has {X.shape[1]}; featurize "
-                         "X the way its training data was featurized (for the OQMD models: "
-                         "the 145 Magpie attributes, sklearn_irnet.featurize."
-                         "MagpieFeaturizer).")
-    return model
+    """The pre-trained model named by ``estimator.model``, checked against X's columns."""
+    return load_for_inputs(estimator.model, X.shape[1],
+                           getattr(estimator, "feature_names_in_", None))
 
 
 class PretrainedActivations(TransformerMixin, BaseEstimator):

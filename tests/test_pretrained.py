@@ -194,3 +194,17 @@ def test_prediction_feature_checks_columns_and_keeps_names(source_file):
     assert list(features.get_feature_names_out())[:2] == ["a0", "a1"]
     with pytest.raises(ValueError, match="feature names"):
         features.transform(frame.rename(columns={"a0": "b0"}))
+
+
+def test_feature_transformers_refuse_columns_in_another_order(tmp_path):
+    import pandas as pd
+
+    X, y = _task(np.random.RandomState(12), 200)
+    names = [f"attribute_{i}" for i in range(8)]
+    path = IRNetRegressor(architecture="16BARx2-1", max_iter=2).fit(
+        pd.DataFrame(X, columns=names), y).save(tmp_path / "named.safetensors")
+    swapped = pd.DataFrame(X, columns=[names[1], names[0], *names[2:]])
+    for transformer in (PretrainedPrediction(str(path)), PretrainedActivations(str(path))):
+        with pytest.raises(ValueError, match="column 0 is 'attribute_1'"):
+            transformer.fit(swapped)
+        transformer.fit(pd.DataFrame(X, columns=names))  # the pre-training order works

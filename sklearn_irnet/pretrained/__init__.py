@@ -73,3 +73,50 @@ def load_pretrained(name_or_path: str | os.PathLike[str], *, device: str = "cpu"
             f"{sorted(models) or 'none in this installation'}) nor an existing model file."
         )
     return load_model(path, device=device)
+
+
+def load_for_inputs(
+    name_or_path: str | os.PathLike[str], n_features: int, feature_names: Any = None
+) -> Any:
+    """:func:`load_pretrained`, checked against the inputs it will be given.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        As for :func:`load_pretrained`.
+    n_features : int
+        Number of columns of the inputs.
+    feature_names : array-like of str or None, default=None
+        The inputs' column names, compared with those the model was trained with when
+        both are known.
+
+    Returns
+    -------
+    IRNetRegressor
+        The fitted model.
+
+    Raises
+    ------
+    ValueError
+        If the number of columns differs, or a column name is not the one the model was
+        trained with at that position.
+    """
+    model = load_pretrained(name_or_path)
+    if n_features != model.n_features_in_:
+        raise ValueError(
+            f"The pre-trained model {name_or_path!r} takes {model.n_features_in_} features, "
+            f"but X has {n_features}; featurize X the way its training data was featurized "
+            "(for the OQMD models: the 145 Magpie attributes, "
+            "sklearn_irnet.featurize.MagpieFeaturizer)."
+        )
+    expected = getattr(model, "feature_names_in_", None)
+    if feature_names is not None and expected is not None:
+        wrong = next((i for i, (a, b) in enumerate(zip(feature_names, expected, strict=True))
+                      if a != b), None)
+        if wrong is not None:
+            raise ValueError(
+                f"X's column {wrong} is {feature_names[wrong]!r}, but the pre-trained model "
+                f"{name_or_path!r} was trained with {expected[wrong]!r} there; pass the "
+                "columns in the pre-training order."
+            )
+    return model
