@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import oqmd_time_to_accuracy as tta  # noqa: E402
-from _oqmd_common import ROOT, log, machine, start_run  # noqa: E402
+from _oqmd_common import ROOT, log, start_run  # noqa: E402
 
 DEPTH_MODELS = ("irnet48", "plain48", "irnet17", "plain17")
 _LAYER_WEIGHT = re.compile(r"^body\.(\d+)\..*linear\.weight$")
@@ -150,21 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"split {args.split}: {len(rows['train'])} training rows, {len(rows['test'])} test "
         f"rows; {args.epochs} epochs per network")
     for name in args.models.split(","):
-        target = args.out / args.split / f"{name}.json"
-        if target.is_file():
-            log(f"{name}: already done ({target})")
-            continue
-        log(f"fitting {name}")
-        result = tta.run_network(name, data, rows, args,
-                                 extra_callbacks=[gradient_norm_callback(args.grad_every)],
-                                 extra_history=("grad_norms",))
-        result.update(split=args.split, n_train=int(len(rows["train"])),
-                      n_test=int(len(rows["test"])), machine=machine(args.threads),
-                      configuration={k: str(v) for k, v in vars(args).items()},
-                      command=" ".join(sys.argv))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(result, indent=1) + "\n")
-        log(f"{name}: test MAE {result['test_mae']:.4f} eV/atom -> {target}")
+        tta.run_and_record(name, lambda name=name: tta.run_network(
+            name, data, rows, args,
+            extra_callbacks=[gradient_norm_callback(args.grad_every)],
+            extra_history=("grad_norms",)), rows, args)
     print(report(args.out))
     return 0
 

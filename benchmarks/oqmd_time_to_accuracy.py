@@ -362,22 +362,30 @@ def main(argv: list[str] | None = None) -> int:
     log(f"split {args.split}: {len(rows['train'])} training rows ({len(rows['val'])} of them "
         f"'val'), {len(rows['test'])} test rows")
     for name in args.models.split(","):
-        target = args.out / args.split / f"{name}.json"
-        if target.is_file():
-            log(f"{name}: already done ({target})")
-            continue
-        log(f"fitting {name}")
         runner = run_trees if name in TREE_MODELS else run_network
-        result = runner(name, data, rows, args)
-        result.update(split=args.split, n_train=int(len(rows["train"])),
-                      n_test=int(len(rows["test"])), machine=machine(args.threads),
-                      configuration={k: str(v) for k, v in vars(args).items()},
-                      command=" ".join(sys.argv))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(result, indent=1) + "\n")
-        log(f"{name}: test MAE {result['test_mae']:.4f} eV/atom -> {target}")
+        run_and_record(name, lambda name=name, runner=runner: runner(name, data, rows, args),
+                       rows, args)
     print(report(args.out))
     return 0
+
+
+def run_and_record(name: str, fit, rows: dict[str, np.ndarray],
+                   args: argparse.Namespace) -> None:
+    """``fit()`` model ``name`` unless ``<out>/<split>/<name>.json`` exists, and write its
+    result there with the split sizes, machine, configuration and command."""
+    target = args.out / args.split / f"{name}.json"
+    if target.is_file():
+        log(f"{name}: already done ({target})")
+        return
+    log(f"fitting {name}")
+    result = fit()
+    result.update(split=args.split, n_train=int(len(rows["train"])),
+                  n_test=int(len(rows["test"])), machine=machine(args.threads),
+                  configuration={k: str(v) for k, v in vars(args).items()},
+                  command=" ".join(sys.argv))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=1) + "\n")
+    log(f"{name}: test MAE {result['test_mae']:.4f} eV/atom -> {target}")
 
 
 if __name__ == "__main__":
