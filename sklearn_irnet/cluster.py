@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -120,6 +120,7 @@ def dask_backend(
     *,
     scatter: Sequence[Any] = (),
     n_jobs: int = -1,
+    resources: Mapping[str, float] | None = None,
     timeout: float = 60.0,
 ) -> Iterator[Any]:
     """Run joblib-parallel code in the block (GridSearchCV, cross_validate,
@@ -143,7 +144,15 @@ def dask_backend(
         Parallel tasks for calls with ``n_jobs=None``; -1 uses every worker thread.
         Calls that pass their own ``n_jobs`` keep it. A cluster of a single worker thread
         gives joblib one slot, and joblib then runs the tasks in the calling process:
-        give the cluster at least 2 threads.
+        give the cluster at least 2 threads (and, to run one task at a time on it, a
+        resource, see ``resources``).
+    resources : mapping of str to float, optional
+        `Dask resources <https://distributed.dask.org/en/stable/resources.html>`_ that
+        every task needs, e.g. ``{"GPU": 1}`` for workers started with
+        ``--resources GPU=1``: a worker then runs at most as many fits at once as it has
+        of each resource, whatever its thread count. Every worker must declare them, or
+        the tasks wait for one that does; the workers of ``"local:N"`` declare exactly
+        these amounts.
     timeout : float, default=60.0
         Seconds to wait for the scheduler connection and for the workers (all N of
         ``"local:N"``, else the first).
@@ -189,7 +198,7 @@ def dask_backend(
             if spec.address is None:
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=spec.n_local_workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None))
+                    dashboard_address=None, resources=dict(resources or {})))
                 client = stack.enter_context(Client(cluster, timeout=timeout))
                 n_workers = spec.n_local_workers
             else:
@@ -200,5 +209,6 @@ def dask_backend(
         stack.enter_context(parallel_config(
             backend="dask", n_jobs=n_jobs, client=client,
             scatter=list(scatter) or None, wait_for_workers_timeout=timeout,
+            **({"resources": dict(resources)} if resources else {}),
         ))
         yield client

@@ -4,6 +4,7 @@ import os
 import signal
 import threading
 import time
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,42 @@ def test_workers_give_each_task_its_share_of_threads(client):
 
     futures = [client.submit(threads_in_a_task, pure=False) for _ in range(4)]
     assert set(client.gather(futures)) == {(1, 1)}  # one thread per worker thread
+
+
+def _interval(seconds):
+    import distributed
+
+    distributed.get_worker()  # raises ValueError outside a worker: the task must run there
+    started = time.perf_counter()
+    time.sleep(seconds)
+    return started, time.perf_counter()
+
+
+def _overlapping(intervals):
+    return any(later[0] < earlier[1] for earlier, later in pairwise(sorted(intervals)))
+
+
+@pytest.mark.parametrize("resources", [None, {"slot": 1}], ids=["no-resources", "one-slot"])
+def test_a_resource_limits_the_tasks_a_worker_runs_at_once(resources):
+    """One worker with 2 threads runs 2 tasks at once, and 1 when each task needs the
+    single ``slot`` it declares (joblib still sends the tasks to the cluster)."""
+    distributed = pytest.importorskip("distributed")
+    from joblib import Parallel, delayed
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  resources={"slot": 1}, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, \
+            dask_backend(client, resources=resources):
+        intervals = Parallel(batch_size=1)(delayed(_interval)(0.3) for _ in range(4))
+    assert _overlapping(intervals) is (resources is None)
+
+
+@pytest.mark.slow
+def test_local_workers_declare_the_resources_tasks_need():
+    pytest.importorskip("distributed")
+    with dask_backend("local:1", resources={"GPU": 1}) as client:
+        declared = client.run(lambda dask_worker: dask_worker.state.total_resources)
+    assert list(declared.values()) == [{"GPU": 1}]
 
 
 @pytest.mark.slow
