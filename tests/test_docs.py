@@ -101,6 +101,20 @@ def check_site(site: Path) -> None:
     assert "plot_irnet_vs_forest.ipynb" in example_page  # the notebook download
     api = (site / KEY_PAGES[1]).read_text(encoding="utf-8")
     assert "Parameters" in api and "architecture" in api and "fit" in api
+    for page, link in EXTERNAL_LINKS:  # names of other projects link to their sites
+        assert link in _parse(site / page).links, (page, link)
+
+
+EXTERNAL_LINKS = (
+    ("user_guide/defaults.html",
+     "https://skorch.readthedocs.io/en/stable/callbacks.html#skorch.callbacks.LRScheduler"),
+    ("user_guide/defaults.html", "https://docs.pytorch.org/docs/stable/generated/"
+     "torch.optim.lr_scheduler.OneCycleLR.html#torch.optim.lr_scheduler.OneCycleLR"),
+    ("user_guide/pitfalls.html",
+     "https://numpy.org/doc/stable/reference/generated/numpy.save.html#numpy.save"),
+    ("user_guide/reliability.html",
+     "https://docs.pytorch.org/docs/stable/random.html#torch.random.fork_rng"),
+)
 
 
 @pytest.mark.slow
