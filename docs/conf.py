@@ -15,7 +15,7 @@ from pathlib import Path
 from sphinx.util import logging
 
 DOCS = Path(__file__).resolve().parent
-sys.path.insert(0, str(DOCS))  # the _intersphinx helper
+sys.path.insert(0, str(DOCS))  # the _intersphinx and _inventories helpers
 
 import _intersphinx  # noqa: E402
 
@@ -108,12 +108,12 @@ sphinx_gallery_conf = {
 
 # --- links to other projects (offline-first; see docs/_intersphinx.py) ------------------
 _online = os.environ.get("SKLEARN_IRNET_DOCS_ONLINE") == "1"
-intersphinx_mapping = _intersphinx.mapping(online=_online)
+_offline = _intersphinx.offline_inventories(DOCS / "_build" / "inventories")
+intersphinx_mapping = _intersphinx.mapping(online=_online, offline=_offline)
 intersphinx_timeout = 10
 for _name in _intersphinx.unlinked(intersphinx_mapping):
     logger.info("intersphinx: no inventory for %s in this build; its names stay plain text",
                 _name)
-
 
 
 _SKLEARN_MACHINERY = ("get_metadata_routing", "set_output")

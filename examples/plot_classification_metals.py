@@ -61,7 +61,8 @@ trees.fit(X[train], task.target[train])
 
 y_test = task.target[test]
 models = {"IRNet-17": network, "IRNet-17, calibrated": calibrated, "extra trees": trees}
-probabilities = {name: model.predict_proba(X[test])[:, 1] for name, model in models.items()}
+probabilities = {name: model.predict_proba(X[test])[:, 1]
+                 for name, model in models.items()}
 for name, p in probabilities.items():
     print(f"{name:22s} ROC-AUC {roc_auc_score(y_test, p):.4f}  "
           f"Brier {brier_score_loss(y_test, p):.4f}")

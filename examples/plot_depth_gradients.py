@@ -42,7 +42,8 @@ N_TRAIN, EPOCHS = (500, 6) if QUICK else (1700, 40)
 
 formulas, y = load_expt_formation_enthalpy(return_X_y=True)
 X = MagpieFeaturizer(column=None).fit_transform(formulas)
-X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=N_TRAIN, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=N_TRAIN,
+                                                    random_state=0)
 NETWORKS = ["plain17", "irnet17", "plain48", "irnet48"]
 
 # %%
@@ -81,11 +82,13 @@ for name in NETWORKS:
 # ----------------------------------------------------
 styles = {"plain17": ("tab:orange", "--"), "irnet17": ("tab:blue", "--"),
           "plain48": ("tab:orange", "-"), "irnet48": ("tab:blue", "-")}
-fig, (ax_grad, ax_loss, ax_mae) = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
+fig, (ax_grad, ax_loss, ax_mae) = plt.subplots(1, 3, figsize=(12, 3.8),
+                                               layout="constrained")
 for name in NETWORKS:
     color, line = styles[name]
     norms = gradients[name]
-    ax_grad.plot(np.arange(1, len(norms) + 1), norms, color=color, linestyle=line, label=name)
+    ax_grad.plot(np.arange(1, len(norms) + 1), norms, color=color, linestyle=line,
+                 label=name)
     ax_loss.plot(np.arange(1, EPOCHS + 1), fitted[name].loss_curve_, color=color,
                  linestyle=line, label=name)
 ax_grad.set_yscale("log")

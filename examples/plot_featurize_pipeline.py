@@ -63,7 +63,8 @@ cv = KFold(n_splits=3, shuffle=True, random_state=0)
 
 start = time.perf_counter()
 scores = cross_validate(model, formulas, y, cv=cv, scoring="neg_mean_absolute_error")
-print(f"3-fold MAE: {-scores['test_score'].mean():.3f} +/- {scores['test_score'].std():.3f} "
+print(f"3-fold MAE: {-scores['test_score'].mean():.3f} "
+      f"+/- {scores['test_score'].std():.3f} "
       f"eV/atom ({time.perf_counter() - start:.1f} s)")
 print(f"predicting the mean instead: MAE {np.abs(y - y.mean()).mean():.3f} eV/atom")
 

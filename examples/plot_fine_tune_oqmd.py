@@ -66,7 +66,8 @@ print(f"pre-trained network: {record['architecture']}, test MAE on OQMD "
 featurizer = MagpieFeaturizer(column=None)
 oqmd_network = load_pretrained("oqmd-irnet17")
 dft_like = oqmd_network.predict(featurizer.fit_transform(formulas[held_out]))
-print(f"pre-trained, not fine-tuned: MAE {mean_absolute_error(y[held_out], dft_like):.3f}")
+print("pre-trained, not fine-tuned: "
+      f"MAE {mean_absolute_error(y[held_out], dft_like):.3f}")
 
 # %%
 # Fine-tuned, from scratch and extra trees on the same 300 compounds
@@ -87,7 +88,8 @@ for name, model in models.items():
     pipeline = make_pipeline(MagpieFeaturizer(column=None), model)
     pipeline.fit(formulas[mine], y[mine])
     predictions[name] = pipeline.predict(formulas[held_out])
-    print(f"{name:22s} MAE {mean_absolute_error(y[held_out], predictions[name]):.3f} eV/atom")
+    print(f"{name:22s} "
+          f"MAE {mean_absolute_error(y[held_out], predictions[name]):.3f} eV/atom")
 
 # %%
 # Compare the fine-tuned network with the pre-trained one used as it is: with only a few
@@ -113,7 +115,8 @@ conformal.conformalize(X_mine[200:], y[mine][200:])
 mean, intervals = conformal.predict_interval(X_held_out)
 low, high = intervals[:, 0, 0], intervals[:, 1, 0]
 inside = (y[held_out] >= low) & (y[held_out] <= high)
-print(f"ensemble of 5 (200 compounds): MAE {mean_absolute_error(y[held_out], mean):.3f}; "
+print("ensemble of 5 (200 compounds): "
+      f"MAE {mean_absolute_error(y[held_out], mean):.3f}; "
       f"{100 * inside.mean():.0f} % of held-out compounds inside their 90 % interval "
       f"(median width {np.median(high - low):.2f} eV/atom)")
 
@@ -122,14 +125,17 @@ print(f"ensemble of 5 (200 compounds): MAE {mean_absolute_error(y[held_out], mea
 # ------------------------------
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), sharex=True, sharey=True)
 limits = [float(y.min()), float(y.max())]
-for ax, name in zip(axes, ("IRNet-17 from scratch", "fine-tuned IRNet-17"), strict=True):
+for ax, name in zip(axes, ("IRNet-17 from scratch", "fine-tuned IRNet-17"),
+                    strict=True):
     ax.plot(limits, limits, color="grey", lw=1)
     ax.scatter(y[held_out], predictions[name], s=6, alpha=0.5)
-    ax.set_title(f"{name}: MAE {mean_absolute_error(y[held_out], predictions[name]):.3f}")
+    ax.set_title(f"{name}: "
+                 f"MAE {mean_absolute_error(y[held_out], predictions[name]):.3f}")
     ax.set_xlabel("experimental formation enthalpy (eV/atom)")
 axes[0].set_ylabel("predicted (eV/atom)")
 axes[1].errorbar(y[held_out], mean, yerr=[mean - low, high - mean], fmt="none",
-                 ecolor="tab:orange", alpha=0.25, lw=0.8, label="ensemble 90 % interval")
+                 ecolor="tab:orange", alpha=0.25, lw=0.8,
+                 label="ensemble 90 % interval")
 axes[1].legend(loc="upper left", fontsize=8)
 fig.tight_layout()
 plt.show()

@@ -41,7 +41,8 @@ X = MagpieFeaturizer(column=None).fit_transform(formulas)
 # --------------------------------------------------------------------------------
 search = GridSearchCV(
     IRNetRegressor(max_iter=10 if QUICK else 80, random_state=0),
-    param_grid={"architecture": ["irnet17", "srnet17", "plain17", "256BARx2-64BARx2-1"]},
+    param_grid={"architecture": ["irnet17", "srnet17", "plain17",
+                                 "256BARx2-64BARx2-1"]},
     cv=KFold(3, shuffle=True, random_state=0),
     scoring="neg_mean_absolute_error",
 )

@@ -57,7 +57,8 @@ for ax, model in zip(axes, models, strict=True):
     rows = result.predictions[result.predictions["model"] == model]
     ax.plot(limits, limits, color="grey", linewidth=0.8)
     ax.scatter(rows["y_true"], rows["y_pred"], s=5, alpha=0.4)
-    ax.set_title(f"{model}\nMAE {summary.loc[model, 'mae_mean']:.3f} eV/atom", fontsize=10)
+    ax.set_title(f"{model}\nMAE {summary.loc[model, 'mae_mean']:.3f} eV/atom",
+                 fontsize=10)
     ax.set_xlabel("measured (eV/atom)")
 axes[0].set_ylabel("predicted, out of fold (eV/atom)")
 plt.show()

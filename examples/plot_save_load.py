@@ -39,7 +39,8 @@ formulas, y = load_expt_formation_enthalpy(return_X_y=True)
 X = MagpieFeaturizer(column=None).fit_transform(formulas)
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, train_size=600 if QUICK else 1700, random_state=0)
-model = IRNetRegressor(max_iter=10 if QUICK else 80, random_state=0).fit(X_train, y_train)
+model = IRNetRegressor(max_iter=10 if QUICK else 80,
+                       random_state=0).fit(X_train, y_train)
 predicted = model.predict(X_test)
 
 # %%
@@ -52,13 +53,15 @@ for dtype in ("float32", "float16"):
     sizes[dtype] = path.stat().st_size / 1e6
     loaded[dtype] = IRNetRegressor.load(path)
     gap = np.abs(loaded[dtype].predict(X_test) - predicted).max()
-    print(f"{dtype}: {sizes[dtype]:.1f} MB, largest change of a prediction {gap:.2g} eV/atom")
+    print(f"{dtype}: {sizes[dtype]:.1f} MB, "
+          f"largest change of a prediction {gap:.2g} eV/atom")
 
 with open(folder / "model.pkl", "wb") as file:  # pickle: only for files you trust
     pickle.dump(model, file)
 with open(folder / "model.pkl", "rb") as file:
     unpickled = pickle.load(file)
-print("pickle round trip identical:", np.array_equal(unpickled.predict(X_test), predicted))
+print("pickle round trip identical:",
+      np.array_equal(unpickled.predict(X_test), predicted))
 
 # %%
 # A damaged file is refused, not half-loaded

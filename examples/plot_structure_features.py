@@ -29,11 +29,13 @@ crystals = {
     "Fe (fcc)": Structure.from_spacegroup("Fm-3m", cubic(3.59), ["Fe"], [[0, 0, 0]]),
     "C (diamond)": Structure.from_spacegroup("Fd-3m", cubic(3.567), ["C"], [[0, 0, 0]]),
     "C (graphite)": Structure.from_spacegroup(
-        "P6_3/mmc", hexagonal(2.464, 6.711), ["C", "C"], [[0, 0, 0.25], [1 / 3, 2 / 3, 0.25]]),
+        "P6_3/mmc", hexagonal(2.464, 6.711), ["C", "C"],
+        [[0, 0, 0.25], [1 / 3, 2 / 3, 0.25]]),
     "ZnS (zinc blende)": Structure.from_spacegroup(
         "F-43m", cubic(5.41), ["Zn", "S"], [[0, 0, 0], [0.25, 0.25, 0.25]]),
     "ZnS (wurtzite)": Structure.from_spacegroup(
-        "P6_3mc", hexagonal(3.82, 6.26), ["Zn", "S"], [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.375]]),
+        "P6_3mc", hexagonal(3.82, 6.26), ["Zn", "S"],
+        [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.375]]),
     "NaCl (rock salt)": Structure.from_spacegroup(
         "Fm-3m", cubic(5.64), ["Na", "Cl"], [[0, 0, 0], [0.5, 0.5, 0.5]]),
     "NaCl (CsCl type)": Structure.from_spacegroup(
@@ -61,8 +63,10 @@ pairs = [(names[i], names[i + 1]) for i in range(0, len(names), 2)]
 differ = {"composition": [], "structure": []}
 for a, b in pairs:
     i, j = names.index(a), names.index(b)
-    differ["composition"].append(int(np.sum(~np.isclose(composition[i], composition[j]))))
-    differ["structure"].append(int(np.sum(~np.isclose(structure[i], structure[j]))))
+    differ["composition"].append(
+        int(np.sum(~np.isclose(composition[i], composition[j]))))
+    differ["structure"].append(
+        int(np.sum(~np.isclose(structure[i], structure[j]))))
 
 fig, (ax_cn, ax_diff) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
 ax_cn.barh(names, features["mean CN_VoronoiNN"], color=["tab:blue", "tab:orange"] * 4)
@@ -70,7 +74,8 @@ ax_cn.invert_yaxis()
 ax_cn.set_xlabel("mean effective coordination number (Voronoi)")
 labels = [a.split(" ")[0] for a, _ in pairs]
 x = np.arange(len(pairs))
-ax_diff.bar(x - 0.2, differ["composition"], width=0.4, label=f"of {n_composition} composition")
+ax_diff.bar(x - 0.2, differ["composition"], width=0.4,
+            label=f"of {n_composition} composition")
 ax_diff.bar(x + 0.2, differ["structure"], width=0.4,
             label=f"of {structure.shape[1]} structure")
 ax_diff.set_xticks(x, labels)

@@ -118,7 +118,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         Directory for a resumable training checkpoint (see
         :class:`~sklearn_irnet.IRNetRegressor`).
     data_parallel : bool, default=False
-        Train one network in all processes of a ``torch.distributed`` job started with
+        Train one network in all processes of a :mod:`torch.distributed` job started with
         ``torchrun`` (see :class:`~sklearn_irnet.IRNetRegressor`).
 
     Attributes
@@ -129,7 +129,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     class_weight_ : ndarray of shape (n_classes,)
         The weight of each class in the loss (ones when ``class_weight=None``).
     net_ : skorch.NeuralNetRegressor
-        The trained skorch net; its ``module_`` is the torch network.
+        The trained skorch net (a :class:`skorch.regressor.NeuralNetRegressor`); its
+        ``module_`` is the torch network.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float

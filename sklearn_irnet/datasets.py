@@ -570,9 +570,9 @@ def load_matbench(
     Reads ``<data_home>/<task>.csv.gz`` (columns ``mbid``, ``composition``, the target,
     ``test_fold``, and ``spg_num``/``crys_sys`` for structure tasks). When the file is absent and
     ``download_if_missing`` is True and the Matbench server answers, the task is downloaded with
-    :func:`matminer.datasets.load_dataset`, reduced to those columns (the formula of each
-    structure; no ``spg_num``/``crys_sys``), given the official ``test_fold`` and cached as that
-    file.
+    :func:`matminer.datasets.load_dataset <matminer.datasets.dataset_retrieval.load_dataset>`,
+    reduced to those columns (the formula of each structure; no ``spg_num``/``crys_sys``), given
+    the official ``test_fold`` and cached as that file.
 
     Parameters
     ----------

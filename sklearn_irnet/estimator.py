@@ -159,7 +159,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         Data are moved to the device once per fit, not per batch. On a Dask worker,
         ``"cuda"`` and ``"auto"`` mean the worker's own GPU (``docs/user_guide/distributed.md``).
     autocast : {"bfloat16", "float16"} or None, default=None
-        Run the network's forward pass under ``torch.autocast`` with this dtype (mixed
+        Run the network's forward pass under :class:`torch.autocast` with this dtype (mixed
         precision) in training and prediction; ``None`` computes in float32. bfloat16
         speeds up CPUs with native bf16 instructions and GPUs; float16 is for CUDA only.
         Expect small differences in accuracy (see ``benchmarks/bench_training.py``).
@@ -207,7 +207,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         choose another directory). Use one directory per model: jobs running in parallel
         must not share one. ``random_state=None`` is resumed with the seed it drew.
     data_parallel : bool, default=False
-        Train one network in all processes of a ``torch.distributed`` job, such as one
+        Train one network in all processes of a :mod:`torch.distributed` job, such as one
         started with ``torchrun --nproc-per-node 2 script.py``: every process calls ``fit``
         on the same data, trains on its slice of each batch, BatchNorm normalises with the
         statistics of the whole batch and DistributedDataParallel averages the gradients,
@@ -218,7 +218,8 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
     Attributes
     ----------
     net_ : skorch.NeuralNetRegressor
-        The trained skorch net; its ``module_`` is the torch network.
+        The trained skorch net (a :class:`skorch.regressor.NeuralNetRegressor`); its
+        ``module_`` is the torch network.
     n_iter_ : int
         Number of epochs run (accumulated over warm starts).
     loss_curve_ : list of float

@@ -4,7 +4,7 @@
 the network's weights and BatchNorm statistics and the input/target scaling as tensors,
 and the estimator's parameters and fitted attributes as JSON in the file's metadata,
 together with the package version and a SHA-256 digest of everything. Loading such a file
-runs no code from it (unlike pickle or ``torch.load`` without ``weights_only``), works on a
+runs no code from it (unlike pickle or :func:`torch.load` without ``weights_only``), works on a
 CPU-only machine whatever device trained the model, and refuses files that are truncated,
 altered, written by an incompatible format version, or inconsistent with their network.
 """

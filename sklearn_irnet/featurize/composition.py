@@ -7,9 +7,10 @@
 * :class:`MatminerFeaturizer`: runs any matminer composition featurizer(s) as a well-behaved
   scikit-learn transformer.
 
-All take formula strings (``"Fe2O3"``), :class:`pymatgen.core.Composition` objects, a 2-D array
-with one column of them, or a DataFrame with a ``column`` (``"composition"`` by default, the
-Matbench convention), and return a 2-D float64 array (a DataFrame under
+All take formula strings (``"Fe2O3"``),
+:class:`pymatgen.core.Composition <pymatgen.core.composition.Composition>` objects, a 2-D
+array with one column of them, or a DataFrame with a ``column`` (``"composition"`` by default,
+the Matbench convention), and return a 2-D float64 array (a DataFrame under
 ``set_output(transform="pandas")``).
 """
 
@@ -525,12 +526,13 @@ class MatminerFeaturizer(_CompositionTransformer):
     """Run matminer composition featurizers as a scikit-learn transformer.
 
     Fixes what goes wrong when matminer featurizers sit in a pipeline directly: formula
-    strings are converted to :class:`pymatgen.core.Composition` first (matminer silently
-    returns NaN rows for strings), a DataFrame is read from one ``column``, the output is a
-    2-D float64 array with feature names, failures raise instead of leaving silent NaN rows,
-    ``n_jobs`` is a constructor parameter (matminer's ``set_n_jobs`` does not survive
-    :func:`sklearn.base.clone`, and its default is one process per CPU), and cloning does not
-    warn.
+    strings are converted to
+    :class:`pymatgen.core.Composition <pymatgen.core.composition.Composition>` first
+    (matminer silently returns NaN rows for strings), a DataFrame is read from one
+    ``column``, the output is a 2-D float64 array with feature names, failures raise instead
+    of leaving silent NaN rows, ``n_jobs`` is a constructor parameter (matminer's
+    ``set_n_jobs`` does not survive :func:`sklearn.base.clone`, and its default is one process
+    per CPU), and cloning does not warn.
 
     Parameters
     ----------
