@@ -13,7 +13,13 @@ import torch
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_irnet import IRNetRegressor, _runtime
-from sklearn_irnet.cluster import SchedulerSpec, dask_backend, parse_scheduler
+from sklearn_irnet.cluster import (
+    DASK_TRIM_VARIABLE,
+    SchedulerSpec,
+    dask_backend,
+    default_allocator_workers,
+    parse_scheduler,
+)
 from sklearn_irnet.compare import compare_models, make_model
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -164,6 +170,31 @@ def test_local_workers_declare_the_resources_tasks_need():
     with dask_backend("local:1", resources={"GPU": 1}) as client:
         declared = client.run(lambda dask_worker: dask_worker.state.total_resources)
     assert list(declared.values()) == [{"GPU": 1}]
+
+
+def _trim_threshold():
+    return os.environ.get(DASK_TRIM_VARIABLE)
+
+
+@pytest.mark.slow
+def test_local_workers_use_the_default_allocator_settings(monkeypatch):
+    """Dask's nannies set a glibc trim threshold in their workers (IRNet-17 epochs 1.2x
+    slower); workers started under default_allocator_workers(), as those of
+    "local:N", leave it unset, even when an earlier cluster leaked it into os.environ."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setenv(DASK_TRIM_VARIABLE, "65536")  # as an earlier cluster leaves it
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert list(client.run(_trim_threshold).values()) == ["65536"]
+    with default_allocator_workers(), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert list(client.run(_trim_threshold).values()) == [None]
+    assert os.environ[DASK_TRIM_VARIABLE] == "65536"  # restored for this process
+    with dask_backend("local:1") as client:
+        assert list(client.run(_trim_threshold).values()) == [None]
 
 
 @pytest.mark.slow
