@@ -39,6 +39,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
+    VotingClassifier,
     VotingRegressor,
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
@@ -171,19 +172,27 @@ PRETRAINED_OQMD = "oqmd-irnet17"
 
 TRANSFER_MODELS: tuple[str, ...] = (
     "irnet17_oqmd", "irnet17_ensemble", "irnet17_oqmd_ensemble", "extra_trees_oqmd",
-    "extra_trees_oqmd_prediction", "irnet17_oqmd_blend",
+    "extra_trees_oqmd_prediction", "irnet17_oqmd_blend", "irnet17_extra_trees_blend",
 )
-"""Models built on the pre-trained OQMD network or on several networks: ``irnet17_oqmd``
+"""Models built on the pre-trained OQMD network or on several models: ``irnet17_oqmd``
 fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_ensemble`` and
 ``irnet17_oqmd_ensemble`` average 5 networks from different seeds
 (:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread),
 ``extra_trees_oqmd`` fits extra trees on the pre-trained network's last hidden activations
 (:class:`~sklearn_irnet.transfer.PretrainedActivations`), ``extra_trees_oqmd_prediction``
 fits them on the attributes plus the pre-trained network's prediction
-(:class:`~sklearn_irnet.transfer.PretrainedPrediction`), and ``irnet17_oqmd_blend``
-averages ``irnet17_oqmd`` and ``extra_trees_oqmd_prediction`` with equal weights
-(:class:`~sklearn.ensemble.VotingRegressor`). The OQMD ones need the 145 Magpie attributes
-as features."""
+(:class:`~sklearn_irnet.transfer.PretrainedPrediction`), ``irnet17_oqmd_blend``
+averages ``irnet17_oqmd`` and ``extra_trees_oqmd_prediction`` with equal weights, and
+``irnet17_extra_trees_blend`` averages ``irnet17`` (from scratch) and ``extra_trees``
+(:class:`~sklearn.ensemble.VotingRegressor`; for classification
+:class:`~sklearn.ensemble.VotingClassifier` averaging the class probabilities). All but the
+two ensembles also exist as classifiers. The OQMD ones need the 145 Magpie attributes as
+features."""
+
+CLASSIFICATION_TRANSFER_MODELS: tuple[str, ...] = tuple(
+    name for name in TRANSFER_MODELS if not name.endswith("_ensemble"))
+"""The models of :data:`TRANSFER_MODELS` that :func:`make_model` also builds as
+classifiers (deep ensembles are regressors only)."""
 
 MODEL_NAMES: tuple[str, ...] = (
     tuple(BASELINES) + ("logistic_regression",) + tuple(sorted(PRESETS)) + TRANSFER_MODELS
@@ -214,8 +223,9 @@ def make_model(
         Parallel jobs of the baselines that support it.
     task : {"regression", "classification"}, default="regression"
         Build a regressor, or a classifier: :data:`CLASSIFICATION_BASELINES`,
-        :class:`~sklearn_irnet.IRNetClassifier` for network presets, and ``irnet17_oqmd``
-        (the pre-trained OQMD network fine-tuned as a classifier).
+        :class:`~sklearn_irnet.IRNetClassifier` for network presets, and
+        :data:`CLASSIFICATION_TRANSFER_MODELS` (e.g. ``irnet17_oqmd``, the pre-trained
+        OQMD network fine-tuned as a classifier).
     **network_params
         Extra :class:`~sklearn_irnet.IRNetRegressor` (or
         :class:`~sklearn_irnet.IRNetClassifier`) parameters for network presets (e.g.
@@ -262,38 +272,39 @@ def _classification_model(
         return CLASSIFICATION_BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
         return IRNetClassifier(architecture=key, random_state=random_state, **network_params)
-    if key == "irnet17_oqmd":
-        return IRNetClassifier(architecture="irnet17", random_state=random_state,
-                               pretrained=PRETRAINED_OQMD, **network_params)
-    available = (*CLASSIFICATION_BASELINES, *sorted(PRESETS), "irnet17_oqmd")
+    if key in CLASSIFICATION_TRANSFER_MODELS:
+        return _transfer_model(key, random_state, n_jobs, network_params,
+                               task="classification")
+    available = (*CLASSIFICATION_BASELINES, *sorted(PRESETS), *CLASSIFICATION_TRANSFER_MODELS)
     kind = "a regression-only model" if key in MODEL_NAMES else "unknown"
     raise ValueError(f"Model {name!r} is {kind} for classification; available classifiers: "
                      f"{', '.join(available)}.")
 
 
 def _transfer_model(
-    key: str, random_state: int | None, n_jobs: int | None, network_params: dict[str, Any]
+    key: str, random_state: int | None, n_jobs: int | None, network_params: dict[str, Any],
+    task: str = "regression",
 ) -> BaseEstimator:
     from .ensemble import DeepEnsembleRegressor
     from .transfer import PretrainedActivations, PretrainedPrediction
 
+    classify = task == "classification"
+    trees = (_extra_trees_classifier if classify else _extra_trees)(random_state, n_jobs)
     if key == "extra_trees_oqmd":
-        return make_pipeline(PretrainedActivations(PRETRAINED_OQMD),
-                             _extra_trees(random_state, n_jobs))
+        return make_pipeline(PretrainedActivations(PRETRAINED_OQMD), trees)
     if key == "extra_trees_oqmd_prediction":
-        return make_pipeline(PretrainedPrediction(PRETRAINED_OQMD),
-                             _extra_trees(random_state, n_jobs))
-    if key == "irnet17_oqmd_blend":
+        return make_pipeline(PretrainedPrediction(PRETRAINED_OQMD), trees)
+    if key.endswith("_blend"):
         # equal weights, the a-priori choice (on the main job's validation rows they beat
         # 0.7/0.3 and 0.8/0.2 in favour of the network: benchmarks/transfer_selection.py)
-        return VotingRegressor([
-            ("irnet17_oqmd", _transfer_model("irnet17_oqmd", random_state, n_jobs,
-                                             network_params)),
-            ("extra_trees_oqmd_prediction", _transfer_model(
-                "extra_trees_oqmd_prediction", random_state, n_jobs, network_params)),
-        ])
-    network = IRNetRegressor(architecture="irnet17", random_state=random_state,
-                             **network_params)
+        members = (("irnet17_oqmd", "extra_trees_oqmd_prediction")
+                   if key == "irnet17_oqmd_blend" else ("irnet17", "extra_trees"))
+        built = [(name, make_model(name, random_state=random_state, n_jobs=n_jobs,
+                                   task=task, **network_params)) for name in members]
+        return VotingClassifier(built, voting="soft") if classify else VotingRegressor(built)
+    network_class = IRNetClassifier if classify else IRNetRegressor
+    network = network_class(architecture="irnet17", random_state=random_state,
+                            **network_params)
     if "oqmd" in key:
         # the network settings apply as given: on validation rows of the main job's data,
         # no fine-tuning variant beat them by more than the fold spread

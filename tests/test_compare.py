@@ -159,6 +159,39 @@ def test_transfer_and_ensemble_models_run_by_name(regression_data, tmp_path, mon
     assert trees[-1].n_features_in_ == X.shape[1] + 1  # the attributes and the estimate
 
 
+def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, monkeypatch):
+    from sklearn_irnet import compare as compare_module
+    from sklearn_irnet.compare import CLASSIFICATION_TRANSFER_MODELS
+
+    X, target = regression_data
+    source = IRNetRegressor(**{**FAST_PARAMS, "architecture": "16BARx2-8BARx1-1"})
+    monkeypatch.setattr(compare_module, "PRETRAINED_OQMD",
+                        str(source.fit(X, target).save(tmp_path / "source.safetensors")))
+    y = _labels(X)
+    assert set(CLASSIFICATION_TRANSFER_MODELS) == {
+        "irnet17_oqmd", "extra_trees_oqmd", "extra_trees_oqmd_prediction",
+        "irnet17_oqmd_blend", "irnet17_extra_trees_blend"}
+    with pytest.raises(ValueError, match="regression-only model for classification"):
+        make_model("irnet17_ensemble", task="classification")
+    names = ["irnet17_oqmd_blend", "irnet17_extra_trees_blend", "extra_trees_oqmd"]
+    result = compare_models(names, X, y, cv=2, task="classification", max_iter=3,
+                            batch_size=32)
+    assert set(result.scores["model"]) == set(names)
+    for name in names:
+        assert is_classifier(result.estimators[name][0])
+    # a soft vote: the blend's probabilities are the mean of its members' probabilities
+    blend = result.estimators["irnet17_oqmd_blend"][0]
+    network, trees = blend.estimators_
+    assert network.pretrained == compare_module.PRETRAINED_OQMD
+    assert trees[-1].n_features_in_ == X.shape[1] + 1  # the attributes and the estimate
+    np.testing.assert_allclose(blend.predict_proba(X),
+                               (network.predict_proba(X) + trees.predict_proba(X)) / 2)
+    assert set(blend.predict(X)) <= {"metal", "insulator"}
+    scratch, forest = result.estimators["irnet17_extra_trees_blend"][0].estimators_
+    assert scratch.pretrained is None and type(forest).__name__ == "ExtraTreesClassifier"
+    assert result.summary()["roc_auc_mean"].min() > 0.8
+
+
 def _labels(X):
     return np.where(X[:, 0] - X[:, 1] > 0.3, "metal", "insulator")
 
