@@ -289,11 +289,11 @@ def _transfer_model(
     from .transfer import PretrainedActivations, PretrainedPrediction
 
     classify = task == "classification"
-    trees = (_extra_trees_classifier if classify else _extra_trees)(random_state, n_jobs)
-    if key == "extra_trees_oqmd":
-        return make_pipeline(PretrainedActivations(PRETRAINED_OQMD), trees)
-    if key == "extra_trees_oqmd_prediction":
-        return make_pipeline(PretrainedPrediction(PRETRAINED_OQMD), trees)
+    if key in ("extra_trees_oqmd", "extra_trees_oqmd_prediction"):
+        trees = (_extra_trees_classifier if classify else _extra_trees)(random_state, n_jobs)
+        source = (PretrainedActivations if key == "extra_trees_oqmd"
+                  else PretrainedPrediction)(PRETRAINED_OQMD)
+        return make_pipeline(source, trees)
     if key.endswith("_blend"):
         # equal weights, the a-priori choice (on the main job's validation rows they beat
         # 0.7/0.3 and 0.8/0.2 in favour of the network: benchmarks/transfer_selection.py)
