@@ -105,7 +105,9 @@ class EpochCheckpoint(Callback):
 
     Place it before the early-stopping callback: it saves each epoch's weights before
     early stopping may end training, and the early-stopping state is rebuilt from the
-    saved history (:class:`ResumableEarlyStopping`).
+    saved history (:class:`ResumableEarlyStopping`). What the callbacks after it record
+    in an epoch's history row is added to the saved history when the next epoch begins
+    and when training ends, so a process killed between two epochs loses none of it.
 
     Parameters
     ----------
@@ -129,17 +131,28 @@ class EpochCheckpoint(Callback):
         }
         _atomic_save(state, Path(self.directory) / CHECKPOINT_NAME)
         self.saved_epoch_ = net.history[-1, "epoch"]
+        self.saved_row_ = json.dumps(net.history[-1])
+
+    def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:
+        # the net has opened the new epoch's history row; the finished one is complete
+        # now, so a process killed during this epoch resumes with what callbacks that run
+        # after this one (early stopping, the user's) recorded in it
+        self._store_finished_history(net.history.to_list()[:-1])
 
     def on_train_end(self, net: Any, **kwargs: Any) -> None:
-        # callbacks that run after this one (early stopping, the user's) may have recorded
-        # more in the last epoch's history row: store the final history with its weights
-        if not len(net.history) or getattr(self, "saved_epoch_", None) != net.history[
-                -1, "epoch"]:
+        self._store_finished_history(net.history.to_list())
+
+    def _store_finished_history(self, rows: list[dict[str, Any]]) -> None:
+        """Rewrite the saved history when its last epoch's row gained values since the
+        checkpoint was written (weights and optimiser state stay as saved)."""
+        if (not rows or getattr(self, "saved_epoch_", None) != rows[-1]["epoch"]
+                or json.dumps(rows[-1]) == self.saved_row_):
             return
         path = Path(self.directory) / CHECKPOINT_NAME
         state = torch.load(path, map_location="cpu", weights_only=True)
-        state["history"] = json.dumps(net.history.to_list())
+        state["history"] = json.dumps(rows)
         _atomic_save(state, path)
+        self.saved_row_ = json.dumps(rows[-1])
 
 
 class BestWeightsFile(Callback):

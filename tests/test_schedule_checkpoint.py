@@ -153,6 +153,29 @@ def test_values_recorded_after_the_checkpoint_survive_a_resume(regression_data, 
     assert list(resumed.net_.history[:, "mark"]) == list(range(1, 9))
 
 
+class KillAtEpochBegin(Callback):
+    """Leave fit without skorch's clean-up once some epochs finished, as a process killed
+    by a signal between two epochs would (no ``on_train_end``)."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) > self.epochs:  # the net has opened the next epoch's row
+            raise SystemExit
+
+
+def test_values_recorded_after_the_checkpoint_survive_a_kill(regression_data, tmp_path):
+    X, y = regression_data
+    params = {**SCHEDULED, "n_iter_no_change": 20, "checkpoint_dir": str(tmp_path)}
+    with pytest.raises(SystemExit):
+        IRNetRegressor(**params, callbacks=[RecordMark(), KillAtEpochBegin(3)]).fit(X, y)
+    saved = torch.load(tmp_path / CHECKPOINT_NAME, map_location="cpu", weights_only=True)
+    assert [row.get("mark") for row in json.loads(saved["history"])] == [1, 2, 3]
+    resumed = IRNetRegressor(**params, callbacks=[RecordMark()]).fit(X, y)
+    assert list(resumed.net_.history[:, "mark"]) == list(range(1, 9))
+
+
 def test_failed_warm_start_leaves_the_fitted_model_unchanged(regression_data):
     X, y = regression_data
     model = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 3}).fit(X, y)
