@@ -24,3 +24,27 @@ def test_gpu_notes_match_the_validation_curves():
     assert peak - best == 3 and "three epochs after its best" in text
     assert f"best {plain[best]:.3f} at epoch {best + 1}" in text
     assert f"peak of {plain[peak]:.1f} at epoch {peak + 1}" in text
+
+
+DEPTH = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "oqmd_depth" / "file"
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "reproducing.md"
+
+
+def test_depth_notes_match_the_depth_results():
+    text = " ".join(GUIDE.read_text().split())
+    rows = [line.replace("**", "") for line in GUIDE.read_text().splitlines()]
+    results = {p.stem: json.loads(p.read_text()) for p in DEPTH.glob("*.json")}
+    assert {"irnet48", "plain48", "irnet17"} <= set(results)
+    for model, result in results.items():
+        # the depth table's row: name, parameters, test MAE
+        name = model.replace("irnet", "IRNet-").replace("plain", "plain-")
+        size = f"{result['n_parameters'] / 1e6:.1f}M"
+        assert f"| {name} | {size} | {result['test_mae']:.4f} |" in "\n".join(rows), model
+    # plain-48's test MAE jumps the epoch after its best (validation) epoch, as the notes say
+    curve = results["plain48"]["curve"]
+    best = min(range(len(curve)), key=lambda i: curve[i]["valid_loss"])
+    worst = max((i for i in range(len(curve)) if curve[i]["test_mae"] is not None),
+                key=lambda i: curve[i]["test_mae"])
+    assert worst == best + 1
+    assert (f"from {curve[best]['test_mae']:.3f} (epoch {best + 1}, its best) to "
+            f"{curve[worst]['test_mae']:.2f} at epoch {worst + 1}") in text
