@@ -257,15 +257,15 @@ def run_trees(name: str, data, rows, args) -> dict[str, Any]:
         # the curve's predictions add up the trees of each 50-round segment, so scoring
         # it costs one prediction with every tree, not one per point (which took an hour
         # at 5,000 rounds on 51k test rows)
-        pred, done = np.zeros(len(test)), 0
+        X_test, pred, done = X[test], np.zeros(len(test)), 0
         for n_rounds, seconds in timings:
-            pred = pred + model.predict(X[test], start_iteration=done,
+            pred = pred + model.predict(X_test, start_iteration=done,
                                         num_iteration=n_rounds - done)
             done = n_rounds
             curve.append({"rounds": n_rounds, "minutes": round(seconds / 60, 3),
                           "test_mae": float(np.mean(np.abs(pred - y[test])))})
         best = model.best_iteration_ or model.n_estimators
-        pred = model.predict(X[test], num_iteration=best)
+        pred = model.predict(X_test, num_iteration=best)
         params = {**model.get_params(), "best_iteration": best}
     else:
         from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
