@@ -179,7 +179,7 @@ def test_curve_callback(X_train: np.ndarray, X_test: np.ndarray, y_test: np.ndar
             row = net.history[-1]
             log(f"  epoch {row['epoch']}: train {row['train_loss']:.4f} valid "
                 f"{row.get('valid_loss', float('nan')):.4f} test MAE {mae:.4f} lr "
-                f"{row.get('lr', float('nan')):.2e} ({row['dur']:.0f} s)")
+                f"{row.get('lr', float('nan')):.2e} ({row['dur']:.1f} s)")
 
     return TestCurve
 
