@@ -27,6 +27,7 @@ def test_gpu_notes_match_the_validation_curves():
 
 
 DEPTH = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "oqmd_depth" / "file"
+DEPTH_GPU = DEPTH.parents[1] / "oqmd_depth_gpu"
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "reproducing.md"
 
 
@@ -48,3 +49,24 @@ def test_depth_notes_match_the_depth_results():
     assert worst == best + 1
     assert (f"from {curve[best]['test_mae']:.3f} (epoch {best + 1}, its best) to "
             f"{curve[worst]['test_mae']:.2f} at epoch {worst + 1}") in text
+
+
+def test_gpu_depth_table_matches_its_results():
+    """The guide's and the results folder's GPU table: seed 0, seed 1, then the CPU run."""
+    cpu = {p.stem: json.loads(p.read_text())["test_mae"] for p in DEPTH.glob("*.json")}
+    seeds = [{p.stem: json.loads(p.read_text()) for p in (DEPTH_GPU / seed / "file").glob("*.json")}
+             for seed in ("seed0", "seed1")]
+    assert {"irnet48", "irnet17", "plain48"} <= set(seeds[0])
+    assert {"irnet48", "irnet17"} <= set(seeds[1])
+    for model in seeds[0]:
+        assert all(s[model]["epochs"] == 20 and s[model]["machine"]["gpu"] for s in seeds
+                   if model in s)
+        name = model.replace("irnet", "IRNet-").replace("plain", "plain-")
+        cells = [f"{s[model]['test_mae']:.4f}" if model in s else "" for s in seeds]
+        row = " ".join(f"| {name} | {cells[0]} | {cells[1]} | {cpu[model]:.4f} |".split())
+        for page in (GUIDE, DEPTH_GPU / "README.md"):
+            assert row in " ".join(page.read_text().split()), (model, page.name)
+    # the claim: IRNet-48 ahead of IRNet-17 in every pair of equal seed and device
+    pairs = [(s["irnet48"]["test_mae"], s["irnet17"]["test_mae"]) for s in seeds]
+    pairs.append((cpu["irnet48"], cpu["irnet17"]))
+    assert all(deep < shallow for deep, shallow in pairs)
