@@ -70,3 +70,16 @@ def test_gpu_depth_table_matches_its_results():
     pairs = [(s["irnet48"]["test_mae"], s["irnet17"]["test_mae"]) for s in seeds]
     pairs.append((cpu["irnet48"], cpu["irnet17"]))
     assert all(deep < shallow for deep, shallow in pairs)
+
+
+def test_paper_split_table_matches_its_results():
+    """Each model's row in the guide's 90/10-split table holds its result file's test MAE."""
+    folder = DEPTH.parents[1] / "oqmd_time_to_accuracy" / "paper"
+    labels = {"irnet17": "IRNet-17", "plain17": "plain-17", "lightgbm": "LightGBM",
+              "extra_trees": "extra trees, 100 trees", "random_forest": "random forest, 100 trees"}
+    table = GUIDE.read_text().replace("**", "")
+    results = {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")}
+    assert set(results) == set(labels)
+    for model, result in results.items():
+        assert result["split"] == "paper" and result["n_test"] == 34162
+        assert f"| {labels[model]} | {result['test_mae']:.4f} |" in table, model
