@@ -50,6 +50,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tune40_freeze3": dict(MAIN_JOB, max_iter=40, pretrained="oqmd-irnet17",
                            freeze_stacks=3),
     "tune20": dict(MAIN_JOB, max_iter=20, pretrained="oqmd-irnet17"),
+    # smaller batches: more steps on the ~1,400 fit rows (7 an epoch at batch 256); the
+    # peak rate follows the square-root rule from the main job's 1.4e-3 at 256
+    "tune80_b64": dict(MAIN_JOB, batch_size=64, learning_rate_init=7e-4,
+                       pretrained="oqmd-irnet17"),
+    "tune80_b32": dict(MAIN_JOB, batch_size=32, learning_rate_init=5e-4,
+                       pretrained="oqmd-irnet17"),
+    "tune40_b32": dict(MAIN_JOB, max_iter=40, batch_size=32, learning_rate_init=5e-4,
+                       pretrained="oqmd-irnet17"),
+    "tune80_b32_slow": dict(MAIN_JOB, batch_size=32, learning_rate_init=2e-4,
+                            pretrained="oqmd-irnet17"),
     "extra_trees": {"route": "trees"},
     "features_et": {"route": "features"},
     "prediction_et": {"route": "prediction"},
@@ -60,6 +70,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
                                        "weight": 0.7},
     "blend_tune80_prediction_et_0.8": {"route": "blend", "parts": ("tune80", "prediction_et"),
                                        "weight": 0.8},
+    "blend_tune80_b32_prediction_et_0.5": {"route": "blend",
+                                           "parts": ("tune80_b32", "prediction_et"),
+                                           "weight": 0.5},
 }
 
 
