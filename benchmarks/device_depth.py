@@ -4,7 +4,7 @@ A GPU machine is lent for minutes, with no access to ``../shared/data`` and a 64
 what travels with the working tree. This driver has two halves:
 
 ``pack`` (here, where the feature cache exists) writes the 341,614 x 145 Magpie matrix of the
-OQMD runs, the targets and the file's split labels into one compact file (about 32 MB): each
+OQMD runs, the targets and the file's split labels into one compact file (about 35 MB): each
 float32 column with fewer than 65,536 distinct values is stored as its distinct values plus
 uint16 codes, the others as raw float32, and the whole is xz-compressed. Decoding is exact
 for float32 (the networks train in float32; the CPU runs standardize the float64 cache, so
@@ -13,10 +13,12 @@ inputs can differ in the 7th significant digit).
 ``run`` (there) decodes the file into the cache ``oqmd_depth.py`` reads, runs the CUDA tests
 first (one of them fills the GPU's memory on purpose, so nothing else may run beside it),
 then starts one ``oqmd_depth.py --device cuda`` process per (model, seed) at once, all with
-the same epoch budget. When every run has logged its first epoch, the driver projects the
-finish time; if ``--epochs`` does not fit before ``--deadline`` seconds, it stops them all
-and starts again with the largest budget that fits (at least ``--min-epochs``), so the runs
-keep equal budgets and a complete cosine schedule. At the deadline it stops what is left
+the same epoch budget. Once every run has logged two epochs past its first (which may
+include compiling), the driver projects the finish time from their wall seconds per epoch;
+if ``--epochs`` does not fit before ``--deadline`` seconds and a smaller budget (at least
+``--min-epochs``) would, it stops them all and starts again with the largest budget that
+fits, so the runs keep equal budgets and a complete cosine schedule. If a run fails under
+``--compile`` before that, all restart without it. At the deadline it stops what is left
 and packs the JSON results into ``<out>/results.tar.gz``; the per-run logs (test MAE every
 epoch) are written to ``<out>`` as the runs go. Example::
 
@@ -43,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = ("irnet48:0", "irnet17:0", "plain48:0", "irnet48:1", "irnet17:1")
+RUNS = ("irnet48:0", "irnet17:0", "plain48:0", "plain17:0", "irnet48:1", "irnet17:1")
 _EPOCH_LINE = re.compile(r"epoch (\d+): .*\(([\d.]+) s\)")
 _SPLITS = ("train", "val", "test")
 
@@ -70,8 +72,10 @@ def pack(cache: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(lzma.compress(buffer.getvalue(), preset=6))
     decoded = unpack(target)
-    if not np.array_equal(decoded["X"], X):
-        raise AssertionError("the packed features do not decode to the cache")
+    with np.load(cache, allow_pickle=False) as data:
+        if not (np.array_equal(decoded["X"], X) and np.array_equal(decoded["y"], data["y"])
+                and np.array_equal(decoded["split"], data["split"])):
+            raise AssertionError("the packed file does not decode to the cache")
     print(f"{target}: {target.stat().st_size / 1e6:.1f} MB for X {X.shape}")
 
 
