@@ -169,7 +169,8 @@ class IRNetBase(BaseEstimator):
         autocast_context(device, self.autocast)  # fails early on float16 without CUDA
         source = None
         if continuing:
-            config = (self.network_config_ if self.pretrained is not None else
+            config = (dataclasses.replace(self.network_config_, dropout=float(self.dropout))
+                      if self.pretrained is not None else
                       NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
                                                 n_outputs=n_outputs))
         elif self.pretrained is not None:
@@ -305,10 +306,12 @@ class IRNetBase(BaseEstimator):
         return source
 
     def _fine_tuning_config(self, source: Any, n_outputs: int) -> NetworkConfig:
-        """The pre-trained network with an output layer for this target."""
+        """The pre-trained network with an output layer for this target and this
+        estimator's ``dropout`` (a training-time setting with no weights of its own)."""
         base = source.network_config_
         output_init = resolve_output_init(self.output_init, base.stacks)
-        return dataclasses.replace(base, n_outputs=n_outputs, output_init=output_init)
+        return dataclasses.replace(base, n_outputs=n_outputs, output_init=output_init,
+                                   dropout=float(self.dropout))
 
     def _initial_network(self, config: NetworkConfig, source: Any) -> torch.nn.Module:
         """A new network; with a pre-trained source, its hidden weights copied in and the

@@ -63,6 +63,26 @@ def test_transfer_beats_training_from_scratch_on_a_small_related_task(source_fil
     assert errors["tuned"] < 0.7 * errors["scratch"], errors
 
 
+def test_dropout_applies_while_fine_tuning(source_file, tmp_path):
+    X, y = _task(np.random.RandomState(4), 200, shift=0.3)
+    common = {"pretrained": str(source_file), "max_iter": 5, "batch_size": 32,
+              "early_stopping": False, "random_state": 0}
+    plain = IRNetRegressor(**common).fit(X, y)
+    dropped = IRNetRegressor(**common, dropout=0.2).fit(X, y)
+    assert dropped.network_config_.dropout == 0.2 and plain.network_config_.dropout == 0.0
+    rates = [m.p for m in dropped.net_.module_.modules() if isinstance(m, torch.nn.Dropout)]
+    assert rates and set(rates) == {0.2}
+    assert not any(isinstance(m, torch.nn.Dropout) for m in plain.net_.module_.modules())
+    # same seed and batches: only the dropout masks differ
+    assert not np.allclose(dropped.predict(X), plain.predict(X))
+    reloaded = IRNetRegressor.load(dropped.save(tmp_path / "tuned.safetensors"))
+    np.testing.assert_array_equal(reloaded.predict(X), dropped.predict(X))
+    # a warm start keeps the network: another dropout is refused, not silently ignored
+    dropped.set_params(warm_start=True, dropout=0.0)
+    with pytest.raises(ValueError, match="dropout"):
+        dropped.fit(X, y)
+
+
 def test_lower_learning_rate_for_pretrained_layers(source_file):
     X, y = _task(np.random.RandomState(3), 100)
     model = IRNetRegressor(pretrained=str(source_file), pretrained_lr_scale=0.1,
