@@ -60,6 +60,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
                        pretrained="oqmd-irnet17"),
     "tune80_b32_slow": dict(MAIN_JOB, batch_size=32, learning_rate_init=2e-4,
                             pretrained="oqmd-irnet17"),
+    # regularised fine-tuning: decoupled weight decay, dropout
+    "tune80_wd0.01": dict(MAIN_JOB, alpha=0.01, pretrained="oqmd-irnet17"),
+    "tune80_wd0.1": dict(MAIN_JOB, alpha=0.1, pretrained="oqmd-irnet17"),
+    "tune80_drop0.1": dict(MAIN_JOB, dropout=0.1, pretrained="oqmd-irnet17"),
+    "tune80_drop0.3": dict(MAIN_JOB, dropout=0.3, pretrained="oqmd-irnet17"),
     "extra_trees": {"route": "trees"},
     "features_et": {"route": "features"},
     "prediction_et": {"route": "prediction"},
