@@ -674,6 +674,10 @@ class IRNetBase(BaseEstimator):
         """
         model = cls(**{**params, "device": device})
         config = NetworkConfig.from_dict(attributes["network"])
+        if model.pretrained is not None and model.dropout != config.dropout:
+            # fine-tuned before dropout applied to pre-trained layers: the network is what
+            # was trained, so the parameter follows it (a warm start then continues it)
+            model.dropout = config.dropout
         module = config.build()
         state = {k.removeprefix("module."): v for k, v in tensors.items()
                  if k.startswith("module.")}

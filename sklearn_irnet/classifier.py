@@ -109,7 +109,10 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     pretrained : str, path-like or None, default=None
         Fine-tune the hidden layers of a pre-trained network (for example
         ``"oqmd-irnet17"``, a regressor trained on OQMD formation enthalpies) with a new
-        classification output layer; X must have the pre-training columns.
+        classification output layer; X must have the pre-training columns. As in
+        :class:`~sklearn_irnet.IRNetRegressor`, the layers and input scaling come from that
+        model (``architecture``, ``residual``, ``activation``, ``batch_norm`` and
+        ``standardize_inputs`` are not used) and ``dropout`` replaces its dropout.
     freeze_stacks : int, default=0
         With ``pretrained``, keep this many first hidden stacks fixed.
     pretrained_lr_scale : float, default=1.0

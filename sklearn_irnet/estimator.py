@@ -187,8 +187,8 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         that model, so ``architecture``, ``residual``, ``activation``, ``batch_norm`` and
         ``standardize_inputs`` are not used, and X must have the same columns as the
         pre-training data; the output layer is new (initialised by ``output_init``), the
-        target scaling is fitted on y, and ``dropout`` applies to the pre-trained layers
-        while they are fine-tuned.
+        target scaling is fitted on y, and ``dropout`` replaces the pre-trained network's
+        dropout while it is fine-tuned.
     freeze_stacks : int, default=0
         With ``pretrained``, keep the weights of this many first hidden stacks fixed (their
         BatchNorm statistics still follow the new data).

@@ -81,6 +81,12 @@ def test_dropout_applies_while_fine_tuning(source_file, tmp_path):
     dropped.set_params(warm_start=True, dropout=0.0)
     with pytest.raises(ValueError, match="dropout"):
         dropped.fit(X, y)
+    # a file fine-tuned while dropout was ignored: its parameter follows its network
+    tensors, attributes = plain.fitted_state()
+    old_file = IRNetRegressor.from_fitted_state({**plain.get_params(), "dropout": 0.2},
+                                                tensors, attributes)
+    assert old_file.dropout == 0.0
+    old_file.set_params(warm_start=True, max_iter=1).fit(X, y)  # continues, not refused
 
 
 def test_lower_learning_rate_for_pretrained_layers(source_file):
