@@ -15,9 +15,10 @@ first (one of them fills the GPU's memory on purpose, so nothing else may run be
 then starts one ``oqmd_depth.py --device cuda`` process per (model, seed) at once, all with
 the same epoch budget. Once every run has logged two epochs past its first (which may
 include compiling), the driver projects the finish time from their wall seconds per epoch;
-if ``--epochs`` does not fit before ``--deadline`` seconds and a smaller budget (at least
-``--min-epochs``) would, it stops them all and starts again with the largest budget that
-fits, so the runs keep equal budgets and a complete cosine schedule. If a run fails under
+if ``--epochs`` does not fit before ``--deadline`` seconds, it stops them all and starts
+again with the largest budget projected to fit, but never fewer than ``--min-epochs`` (the
+projection errs on the slow side), so the runs keep equal budgets and a complete cosine
+schedule; runs that have exited are left out of the projection. If a run fails under
 ``--compile`` before that, all restart without it. At the deadline it stops what is left
 and packs the JSON results into ``<out>/results.tar.gz``; the per-run logs (test MAE every
 epoch) are written to ``<out>`` as the runs go. Example::
@@ -123,11 +124,20 @@ def _epoch_seconds(log_path: Path) -> list[float]:
     return [float(m.group(2)) for m in _EPOCH_LINE.finditer(log_path.read_text())]
 
 
+def _compiles(extra: list[str]) -> bool:
+    return any(arg == "--compile" or arg.startswith("--compile=") for arg in extra)
+
+
 def _without_compile(extra: list[str]) -> list[str]:
-    if "--compile" not in extra:
-        return extra
-    at = extra.index("--compile")
-    return extra[:at] + extra[at + 2:]
+    kept, skip = [], False
+    for arg in extra:
+        if skip:
+            skip = False
+        elif arg == "--compile":
+            skip = True
+        elif not arg.startswith("--compile="):
+            kept.append(arg)
+    return kept
 
 
 def _stop(started) -> None:
@@ -188,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         progress = {key: _epoch_seconds(path) for key, (_, path, _) in started.items()}
         failed = [key for key, (p, _, _) in started.items()
                   if p.poll() not in (None, 0) and len(progress[key]) < 2]
-        if failed and "--compile" in extra:
+        if failed and _compiles(extra):
             _stop(started)
             extra = _without_compile(extra)
             _wipe(args.work, runs)
@@ -200,24 +210,26 @@ def run(args: argparse.Namespace) -> int:
         for key, seconds in progress.items():
             if seconds and key not in first_seen:
                 first_seen[key] = (now, len(seconds))
-        if len(first_seen) < len(started) or now - max(t for t, _ in first_seen.values()) < 20 \
-                or any(len(progress[key]) - first_seen[key][1] < 2 for key in started):
+        # runs that exited (failed, or done already) say nothing about the others' pace
+        going = [key for key, (p, _, _) in started.items() if p.poll() is None]
+        if not going or any(key not in first_seen for key in going) \
+                or now - max(first_seen[key][0] for key in going) < 20 \
+                or any(len(progress[key]) - first_seen[key][1] < 2 for key in going):
             continue
         checked = True
         # wall seconds per epoch (checkpoints and test evaluation included) since each run's
         # first epoch was seen, so that compiling in epoch 1 does not count
         rates = {key: (now - first_seen[key][0]) / (len(progress[key]) - first_seen[key][1])
-                 for key in started}
+                 for key in going}
         slowest = max(rates.values())
-        behind = min(len(seconds) for seconds in progress.values())
+        behind = min(len(progress[key]) for key in going)
         projected = now - began + (epochs - behind) * slowest * 1.1 + 30
         _say(log, f"seconds per epoch: {rates}; projected finish {projected:.0f} s of "
                   f"{args.deadline:.0f} s")
         if projected <= args.deadline:
             continue
         # what a restart costs before its epochs run: start-up (and compiling) of the runs
-        overhead = max(first_seen[key][0] - launched - rates[key]
-                       for key, (_, _, launched) in started.items())
+        overhead = max(first_seen[key][0] - started[key][2] - rates[key] for key in going)
         remaining = args.deadline - (now - began) - overhead - 30
         fitting = max(args.min_epochs, int(remaining / (slowest * 1.1)))
         if fitting >= epochs:  # a restart would not finish sooner: let them run
