@@ -36,6 +36,7 @@ import io
 import lzma
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,14 +55,13 @@ _SPLITS = ("train", "val", "test")
 def pack(cache: Path, target: Path) -> None:
     """Write the feature cache ``cache`` as the compact file ``target``."""
     with np.load(cache, allow_pickle=False) as data:
-        X = data["X"].astype(np.float32)
-        labels = data["split"]
+        X, y, labels = data["X"].astype(np.float32), data["y"], data["split"]
         if not np.isin(labels, _SPLITS).all():
             raise ValueError(f"split labels other than {_SPLITS} in {cache}")
         codes = np.zeros(len(labels), dtype=np.uint8)
         for code, name in enumerate(_SPLITS):
             codes[labels == name] = code
-        parts = {"y": data["y"], "split": codes}
+        parts = {"y": y, "split": codes}
     for j in range(X.shape[1]):
         values, codes = np.unique(X[:, j], return_inverse=True)
         if len(values) < 2**16:
@@ -73,10 +73,9 @@ def pack(cache: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(lzma.compress(buffer.getvalue(), preset=6))
     decoded = unpack(target)
-    with np.load(cache, allow_pickle=False) as data:
-        if not (np.array_equal(decoded["X"], X) and np.array_equal(decoded["y"], data["y"])
-                and np.array_equal(decoded["split"], data["split"])):
-            raise AssertionError("the packed file does not decode to the cache")
+    if not (np.array_equal(decoded["X"], X) and np.array_equal(decoded["y"], y)
+            and np.array_equal(decoded["split"], labels)):
+        raise AssertionError("the packed file does not decode to the cache")
     print(f"{target}: {target.stat().st_size / 1e6:.1f} MB for X {X.shape}")
 
 
@@ -154,7 +153,7 @@ def _stop(started) -> None:
 def _wipe(work: Path, runs: list[tuple[str, int]]) -> None:
     """Remove the runs' outputs and checkpoints, so that a restart does not resume."""
     for seed in {seed for _, seed in runs}:
-        subprocess.run(["rm", "-rf", str(work / f"seed{seed}")], check=False)
+        shutil.rmtree(work / f"seed{seed}", ignore_errors=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -169,7 +169,7 @@ class IRNetBase(BaseEstimator):
         autocast_context(device, self.autocast)  # fails early on float16 without CUDA
         source = None
         if continuing:
-            config = (dataclasses.replace(self.network_config_, dropout=float(self.dropout))
+            config = (self._with_own_dropout(self.network_config_)
                       if self.pretrained is not None else
                       NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
                                                 n_outputs=n_outputs))
@@ -310,8 +310,13 @@ class IRNetBase(BaseEstimator):
         estimator's ``dropout`` (a training-time setting with no weights of its own)."""
         base = source.network_config_
         output_init = resolve_output_init(self.output_init, base.stacks)
-        return dataclasses.replace(base, n_outputs=n_outputs, output_init=output_init,
-                                   dropout=float(self.dropout))
+        return self._with_own_dropout(
+            dataclasses.replace(base, n_outputs=n_outputs, output_init=output_init))
+
+    def _with_own_dropout(self, config: NetworkConfig) -> NetworkConfig:
+        """``config`` with this estimator's ``dropout``: a pre-trained network takes it
+        when fine-tuned and keeps it through warm starts."""
+        return dataclasses.replace(config, dropout=float(self.dropout))
 
     def _initial_network(self, config: NetworkConfig, source: Any) -> torch.nn.Module:
         """A new network; with a pre-trained source, its hidden weights copied in and the
