@@ -1,6 +1,7 @@
 """Statements in the benchmark notes checked against the result files they describe."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +84,16 @@ def test_paper_split_table_matches_its_results():
     for model, result in results.items():
         assert result["split"] == "paper" and result["n_test"] == 34162
         assert f"| {labels[model]} | {result['test_mae']:.4f} |" in table, model
+
+
+def test_readme_test_command_installs_what_ci_installs():
+    """The README's test set-up command and .ci/run install the same extras (the docs
+    tests need Sphinx) and run the same pytest command."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    ci = (root / ".ci" / "run").read_text()
+    (command,) = [line for line in readme.splitlines()
+                  if line.startswith("python3 -m venv") and "pytest" in line]
+    extras = re.search(r"-e '\.\[([^\]]*)\]'", command).group(1)
+    assert f"-e '.[{extras}]'" in ci, (extras, "differs from .ci/run's install")
+    assert re.search(r"pytest -n 2", command) and re.search(r"python -m pytest -n 2", ci)
