@@ -3,7 +3,7 @@
 from ._version import __version__
 from .architecture import PRESETS, StackSpec, parse_architecture_string, resolve_architecture
 from .classifier import IRNetClassifier
-from .ensemble import DeepEnsembleRegressor
+from .ensemble import DeepEnsembleClassifier, DeepEnsembleRegressor
 from .estimator import LOSSES, PAPER_RECIPE, IRNetRegressor
 from .network import DeepRegressionNetwork, count_parameters
 
@@ -11,6 +11,7 @@ __all__ = [
     "IRNetRegressor",
     "IRNetClassifier",
     "DeepEnsembleRegressor",
+    "DeepEnsembleClassifier",
     "PAPER_RECIPE",
     "LOSSES",
     "PRESETS",

@@ -177,7 +177,8 @@ TRANSFER_MODELS: tuple[str, ...] = (
 """Models built on the pre-trained OQMD network or on several models: ``irnet17_oqmd``
 fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_ensemble`` and
 ``irnet17_oqmd_ensemble`` average 5 networks from different seeds
-(:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread),
+(:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread;
+:class:`~sklearn_irnet.ensemble.DeepEnsembleClassifier`, mean class probabilities),
 ``extra_trees_oqmd`` fits extra trees on the pre-trained network's last hidden activations
 (:class:`~sklearn_irnet.transfer.PretrainedActivations`), ``extra_trees_oqmd_prediction``
 fits them on the attributes plus the pre-trained network's prediction
@@ -185,14 +186,13 @@ fits them on the attributes plus the pre-trained network's prediction
 averages ``irnet17_oqmd`` and ``extra_trees_oqmd_prediction`` with equal weights, and
 ``irnet17_extra_trees_blend`` averages ``irnet17`` (from scratch) and ``extra_trees``
 (:class:`~sklearn.ensemble.VotingRegressor`; for classification
-:class:`~sklearn.ensemble.VotingClassifier` averaging the class probabilities). All but the
-two ensembles also exist as classifiers. The OQMD ones need the 145 Magpie attributes as
+:class:`~sklearn.ensemble.VotingClassifier` averaging the class probabilities). All of
+them also exist as classifiers. The OQMD ones need the 145 Magpie attributes as
 features."""
 
-CLASSIFICATION_TRANSFER_MODELS: tuple[str, ...] = tuple(
-    name for name in TRANSFER_MODELS if not name.endswith("_ensemble"))
+CLASSIFICATION_TRANSFER_MODELS: tuple[str, ...] = TRANSFER_MODELS
 """The models of :data:`TRANSFER_MODELS` that :func:`make_model` also builds as
-classifiers (deep ensembles are regressors only)."""
+classifiers (all of them)."""
 
 MODEL_NAMES: tuple[str, ...] = (
     tuple(BASELINES) + ("logistic_regression",) + tuple(sorted(PRESETS)) + TRANSFER_MODELS
@@ -285,7 +285,7 @@ def _transfer_model(
     key: str, random_state: int | None, n_jobs: int | None, network_params: dict[str, Any],
     task: str = "regression",
 ) -> BaseEstimator:
-    from .ensemble import DeepEnsembleRegressor
+    from .ensemble import DeepEnsembleClassifier, DeepEnsembleRegressor
     from .transfer import PretrainedActivations, PretrainedPrediction
 
     classify = task == "classification"
@@ -311,7 +311,8 @@ def _transfer_model(
         # (benchmarks/transfer_selection.py)
         network.set_params(pretrained=PRETRAINED_OQMD)
     if key.endswith("_ensemble"):
-        return DeepEnsembleRegressor(network, n_estimators=5, random_state=random_state)
+        ensemble = DeepEnsembleClassifier if classify else DeepEnsembleRegressor
+        return ensemble(network, n_estimators=5, random_state=random_state)
     return network
 
 

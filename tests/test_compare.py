@@ -169,11 +169,10 @@ def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, m
                         str(source.fit(X, target).save(tmp_path / "source.safetensors")))
     y = _labels(X)
     assert set(CLASSIFICATION_TRANSFER_MODELS) == {
-        "irnet17_oqmd", "extra_trees_oqmd", "extra_trees_oqmd_prediction",
-        "irnet17_oqmd_blend", "irnet17_extra_trees_blend"}
-    with pytest.raises(ValueError, match="regression-only model for classification"):
-        make_model("irnet17_ensemble", task="classification")
-    names = ["irnet17_oqmd_blend", "irnet17_extra_trees_blend", "extra_trees_oqmd"]
+        "irnet17_oqmd", "irnet17_ensemble", "irnet17_oqmd_ensemble", "extra_trees_oqmd",
+        "extra_trees_oqmd_prediction", "irnet17_oqmd_blend", "irnet17_extra_trees_blend"}
+    names = ["irnet17_oqmd_blend", "irnet17_extra_trees_blend", "extra_trees_oqmd",
+             "irnet17_oqmd_ensemble"]
     result = compare_models(names, X, y, cv=2, task="classification", max_iter=3,
                             batch_size=32)
     assert set(result.scores["model"]) == set(names)
@@ -189,6 +188,14 @@ def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, m
     assert set(blend.predict(X)) <= {"metal", "insulator"}
     scratch, forest = result.estimators["irnet17_extra_trees_blend"][0].estimators_
     assert scratch.pretrained is None and type(forest).__name__ == "ExtraTreesClassifier"
+    # the deep ensemble averages the probabilities of 5 fine-tuned classifiers
+    ensemble = result.estimators["irnet17_oqmd_ensemble"][0]
+    assert type(ensemble).__name__ == "DeepEnsembleClassifier"
+    assert len(ensemble.estimators_) == 5
+    assert {m.pretrained for m in ensemble.estimators_} == {compare_module.PRETRAINED_OQMD}
+    np.testing.assert_allclose(
+        ensemble.predict_proba(X),
+        np.mean([member.predict_proba(X) for member in ensemble.estimators_], axis=0))
     assert result.summary()["roc_auc_mean"].min() > 0.8
 
 

@@ -1,11 +1,13 @@
-"""Deep ensembles: members from different seeds, mean and spread."""
+"""Deep ensembles: members from different seeds, mean and spread (regression and
+classification)."""
 
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
+from sklearn.neighbors import KNeighborsClassifier
 
-from sklearn_irnet import IRNetRegressor
-from sklearn_irnet.ensemble import DeepEnsembleRegressor
+from sklearn_irnet import IRNetClassifier, IRNetRegressor
+from sklearn_irnet.ensemble import DeepEnsembleClassifier, DeepEnsembleRegressor
 
 from .conftest import FAST_PARAMS
 
@@ -69,3 +71,52 @@ def test_mapie_calibrates_the_ensemble_spread_into_intervals():
     inside = (y[650:] >= low) & (y[650:] <= high)
     assert 0.82 <= inside.mean() <= 0.97  # 90 % nominal, 250 test rows
     assert (high > low).all()
+
+
+CLASSIFIER_MEMBER = IRNetClassifier(**{**FAST_PARAMS, "max_iter": 8})
+
+
+def _three_classes(X):
+    return np.select([X[:, 0] > 0.5, X[:, 0] < -0.5], ["metal", "insulator"],
+                     "semiconductor")
+
+
+def test_classifier_averages_member_probabilities(regression_data):
+    X, _ = regression_data
+    y = _three_classes(X)
+    ensemble = DeepEnsembleClassifier(CLASSIFIER_MEMBER, n_estimators=3, random_state=0)
+    ensemble.fit(X, y)
+    members = np.stack([m.predict_proba(X) for m in ensemble.estimators_])
+    proba, std = ensemble.predict_proba(X, return_std=True)
+    np.testing.assert_allclose(proba, members.mean(axis=0))
+    np.testing.assert_allclose(std, members.std(axis=0))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert list(ensemble.classes_) == ["insulator", "metal", "semiconductor"]
+    np.testing.assert_array_equal(ensemble.predict(X),
+                                  ensemble.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(ensemble.predict_log_proba(X), np.log(proba))
+    assert len(set(ensemble.seeds_)) == 3 and (std.max(axis=1) > 0).all()
+    assert ensemble.score(X, y) > 0.8  # learns the three bands
+    assert CLASSIFIER_MEMBER.random_state == 0
+
+
+def test_classifier_ensemble_of_two_beats_neither_member_by_construction(regression_data):
+    """Soft voting: a row goes to the class whose probability, averaged over the members,
+    is largest, even where the members' own votes disagree."""
+    X, _ = regression_data
+    y = np.where(X[:, 0] - X[:, 1] > 0.3, "metal", "insulator")
+    ensemble = DeepEnsembleClassifier(CLASSIFIER_MEMBER, n_estimators=2, random_state=3)
+    ensemble.fit(X, y)
+    first, second = (m.predict_proba(X)[:, 1] for m in ensemble.estimators_)
+    expected = np.where((first + second) / 2 > 0.5, "metal", "insulator")
+    np.testing.assert_array_equal(ensemble.predict(X), expected)
+
+
+def test_classifier_refuses_continuous_targets_and_members_without_proba(regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="Unknown label type"):
+        DeepEnsembleClassifier(CLASSIFIER_MEMBER).fit(X, y)
+    with pytest.raises(ValueError, match="no random_state"):
+        DeepEnsembleClassifier(KNeighborsClassifier()).fit(X, y > 0)
+    with pytest.raises(ValueError, match="predict_proba"):
+        DeepEnsembleClassifier(LinearRegression()).fit(X, y > 0)

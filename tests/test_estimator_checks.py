@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks over IRNetRegressor, IRNetClassifier and the deep ensemble."""
+"""scikit-learn's estimator checks over IRNetRegressor, IRNetClassifier and the deep ensembles."""
 
 import warnings
 
@@ -7,7 +7,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_irnet import IRNetClassifier, IRNetRegressor
-from sklearn_irnet.ensemble import DeepEnsembleRegressor
+from sklearn_irnet.ensemble import DeepEnsembleClassifier, DeepEnsembleRegressor
 
 from .conftest import FAST_PARAMS
 
@@ -32,6 +32,8 @@ EXPECTED_FAILED_CHECKS = {
         DeepEnsembleRegressor(IRNetRegressor(**{**FAST_PARAMS, "max_iter": 5}),
                               n_estimators=2, random_state=0),
         IRNetClassifier(**FAST_PARAMS),
+        DeepEnsembleClassifier(IRNetClassifier(**{**FAST_PARAMS, "max_iter": 5}),
+                               n_estimators=2, random_state=0),
         # early stopping on a stratified validation split, and class weights
         IRNetClassifier(**{**FAST_PARAMS, "early_stopping": True, "n_iter_no_change": 5,
                            "class_weight": "balanced"}),
