@@ -65,6 +65,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tune80_wd0.1": dict(MAIN_JOB, alpha=0.1, pretrained="oqmd-irnet17"),
     "tune80_drop0.1": dict(MAIN_JOB, dropout=0.1, pretrained="oqmd-irnet17"),
     "tune80_drop0.3": dict(MAIN_JOB, dropout=0.3, pretrained="oqmd-irnet17"),
+    # L2-SP (Li et al., ICML 2018): decay the pre-trained layers toward their starting
+    # weights instead of toward zero, decoupled as in AdamW: after every step
+    # w <- w - lr * strength * (w - w_start) (a prototype callback, below)
+    "tune80_sp1": dict(MAIN_JOB, pretrained="oqmd-irnet17", decay_to_start=1.0),
+    "tune80_sp10": dict(MAIN_JOB, pretrained="oqmd-irnet17", decay_to_start=10.0),
+    "tune80_sp100": dict(MAIN_JOB, pretrained="oqmd-irnet17", decay_to_start=100.0),
     "extra_trees": {"route": "trees"},
     "features_et": {"route": "features"},
     "prediction_et": {"route": "prediction"},
@@ -109,7 +115,44 @@ def build(name: str, pretrained: str) -> Any:
                              ExtraTreesRegressor(n_estimators=100, random_state=0))
     if "pretrained" in params:
         params["pretrained"] = pretrained
+    strength = params.pop("decay_to_start", None)
+    if strength is not None:
+        params["callbacks"] = [("decay_to_start", DecayToStart(strength))]
     return IRNetRegressor(architecture="irnet17", random_state=0, n_threads=1, **params)
+
+
+def _decay_to_start_class() -> type:
+    from skorch.callbacks import Callback
+
+    class DecayToStart(Callback):
+        """After every training step, pull the pre-trained layers (``body.*``) toward the
+        weights they had when training began: ``w -= lr * strength * (w - w_start)``."""
+
+        def __init__(self, strength: float) -> None:
+            self.strength = strength
+
+        def on_train_begin(self, net: Any, **kwargs: Any) -> None:
+            self.start_ = {name: p.detach().clone()
+                           for name, p in net.module_.named_parameters()
+                           if name.startswith("body.")}
+
+        def on_batch_end(self, net: Any, batch: Any = None, training: bool = False,
+                         **kwargs: Any) -> None:
+            import torch
+
+            if not training:
+                return
+            rate = net.optimizer_.param_groups[0]["lr"] * self.strength
+            with torch.no_grad():
+                for name, p in net.module_.named_parameters():
+                    if name in self.start_:
+                        p.sub_(rate * (p - self.start_[name]))
+
+    return DecayToStart
+
+
+def DecayToStart(strength: float) -> Any:  # noqa: N802 (a class built on first use)
+    return _decay_to_start_class()(strength)
 
 
 def main(argv: list[str] | None = None) -> int:
