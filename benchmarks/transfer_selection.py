@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from skorch.callbacks import Callback
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _main_job import (  # noqa: E402
@@ -121,43 +123,33 @@ def build(name: str, pretrained: str) -> Any:
     return IRNetRegressor(architecture="irnet17", random_state=0, n_threads=1, **params)
 
 
-def _decay_to_start_class() -> type:
-    from skorch.callbacks import Callback
+class DecayToStart(Callback):
+    """After every training step, pull the pre-trained layers (``body.*``) toward the
+    weights they had when training began: ``w -= lr * strength * (w - w_start)``, with
+    the learning rate of each parameter's own optimiser group (decoupled L2-SP)."""
 
-    class DecayToStart(Callback):
-        """After every training step, pull the pre-trained layers (``body.*``) toward the
-        weights they had when training began: ``w -= lr * strength * (w - w_start)``."""
+    def __init__(self, strength: float) -> None:
+        self.strength = strength
 
-        def __init__(self, strength: float) -> None:
-            self.strength = strength
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:
+        self.start_ = {name: p.detach().clone()
+                       for name, p in net.module_.named_parameters()
+                       if name.startswith("body.")}
 
-        def on_train_begin(self, net: Any, **kwargs: Any) -> None:
-            self.start_ = {name: p.detach().clone()
-                           for name, p in net.module_.named_parameters()
-                           if name.startswith("body.")}
-
-        def on_batch_end(self, net: Any, batch: Any = None, training: bool = False,
-                         **kwargs: Any) -> None:
-            import torch
-
-            if not training:
-                return
-            rate = net.optimizer_.param_groups[0]["lr"] * self.strength
-            with torch.no_grad():
-                for name, p in net.module_.named_parameters():
-                    if name in self.start_:
-                        p.sub_(rate * (p - self.start_[name]))
-
-    return DecayToStart
-
-
-def DecayToStart(strength: float) -> Any:  # noqa: N802 (a class built on first use)
-    return _decay_to_start_class()(strength)
+    def on_batch_end(self, net: Any, batch: Any = None, training: bool = False,
+                     **kwargs: Any) -> None:
+        if not training:
+            return
+        starts = {id(p): self.start_[name] for name, p in net.module_.named_parameters()
+                  if name in self.start_}
+        with torch.no_grad():
+            for group in net.optimizer_.param_groups:
+                for p in group["params"]:
+                    if id(p) in starts:
+                        p.sub_(group["lr"] * self.strength * (p - starts[id(p)]))
 
 
 def main(argv: list[str] | None = None) -> int:
-    import torch
-
     args = parse_args(argv)
     torch.set_num_threads(1)
     X, y, groups = main_job_data()

@@ -603,7 +603,8 @@ class IRNetBase(BaseEstimator):
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), ensure_all_finite=False
         )
-        check_finite(X, "X", getattr(self, "feature_names_in_", None))
+        check_finite(X, "X", getattr(self, "feature_names_in_", None),
+                     type(self).__name__)
         if self.clip_inputs:
             X = np.clip(X, self.input_min_, self.input_max_)
         X_scaled = self._scale_inputs(X)

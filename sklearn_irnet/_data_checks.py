@@ -7,8 +7,13 @@ from typing import Any
 import numpy as np
 
 
-def check_finite(values: np.ndarray, name: str, feature_names: np.ndarray | None) -> None:
-    """Raise a ValueError that counts NaN/inf values and names their columns."""
+def check_finite(
+    values: np.ndarray, name: str, feature_names: np.ndarray | None, owner: str
+) -> None:
+    """Raise a ValueError that counts NaN/inf values and names their columns.
+
+    ``owner`` is the estimator's class name, said in the message.
+    """
     finite = np.isfinite(values)
     if finite.all():
         return
@@ -21,7 +26,7 @@ def check_finite(values: np.ndarray, name: str, feature_names: np.ndarray | None
     rows = np.flatnonzero(~finite.all(axis=1))
     raise ValueError(
         f"{name} contains {n_nan} NaN and {n_inf} infinite (inf) value(s) in {len(rows)} row(s), "
-        f"in columns {labels}{more}. IRNetRegressor needs finite inputs: impute missing values "
+        f"in columns {labels}{more}. {owner} needs finite inputs: impute missing values "
         "(e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop those rows."
     )
 

@@ -279,7 +279,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         """Checked float X and the class index of every row."""
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32),
                              ensure_all_finite=False)
-        check_finite(X, "X", getattr(self, "feature_names_in_", None))
+        check_finite(X, "X", getattr(self, "feature_names_in_", None),
+                     type(self).__name__)
         target_type = type_of_target(y, input_name="y")
         if target_type not in ("binary", "multiclass"):
             raise ValueError(

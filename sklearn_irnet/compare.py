@@ -192,7 +192,8 @@ features."""
 
 CLASSIFICATION_TRANSFER_MODELS: tuple[str, ...] = TRANSFER_MODELS
 """The models of :data:`TRANSFER_MODELS` that :func:`make_model` also builds as
-classifiers (all of them)."""
+classifiers: all of them since the deep ensembles gained a classifier (the name is kept
+for code that used it)."""
 
 MODEL_NAMES: tuple[str, ...] = (
     tuple(BASELINES) + ("logistic_regression",) + tuple(sorted(PRESETS)) + TRANSFER_MODELS

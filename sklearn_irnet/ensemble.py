@@ -41,7 +41,8 @@ class _DeepEnsemble(BaseEstimator):
         self.random_state = random_state
 
     def _default_member(self) -> BaseEstimator:
-        raise NotImplementedError
+        """The member used when ``estimator`` is None (each subclass says which)."""
+        raise NotImplementedError(f"{type(self).__name__} does not name a default member.")
 
     def _fit_members(self, X: np.ndarray, y: np.ndarray) -> None:
         """Seed, clone and fit the members (``seeds_``, ``estimators_``)."""
@@ -65,7 +66,7 @@ class _DeepEnsemble(BaseEstimator):
         return validate_data(self, X, reset=False, ensure_all_finite=False,
                              dtype=(np.float64, np.float32))
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
@@ -111,7 +112,9 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
     seeds_ : ndarray of int
         The members' ``random_state``.
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of str
+        Names of the features seen during ``fit``, when X had string column names.
 
     See Also
     --------
@@ -166,13 +169,14 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
         -------
         y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         y_std : ndarray of the same shape, only when ``return_std=True``
+            Standard deviation of the members' predictions.
         """
         X = self._checked_input(X)
         predictions = np.stack([member.predict(X) for member in self.estimators_])
         mean = predictions.mean(axis=0)
         return (mean, predictions.std(axis=0)) if return_std else mean
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
@@ -209,7 +213,9 @@ class DeepEnsembleClassifier(ClassifierMixin, _DeepEnsemble):
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted (every member has the same).
     n_features_in_ : int
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of str
+        Names of the features seen during ``fit``, when X had string column names.
 
     See Also
     --------
@@ -259,6 +265,12 @@ class DeepEnsembleClassifier(ClassifierMixin, _DeepEnsemble):
         check_classification_targets(y)
         self._fit_members(X, y)
         self.classes_ = self.estimators_[0].classes_
+        for member in self.estimators_[1:]:  # the same y gives every member the same
+            if not np.array_equal(member.classes_, self.classes_):  # classes, but check
+                raise ValueError(
+                    f"The members learnt different classes ({self.classes_!r} and "
+                    f"{member.classes_!r}); the ensemble can only average members that "
+                    "share classes_.")
         return self
 
     def predict_proba(self, X: Any, return_std: bool = False) -> Any:
@@ -275,6 +287,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _DeepEnsemble):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class of ``classes_``; rows sum to 1.
         proba_std : ndarray of the same shape, only when ``return_std=True``
+            Standard deviation of the members' probabilities of each class.
         """
         X = self._checked_input(X)
         probabilities = np.stack([member.predict_proba(X) for member in self.estimators_])

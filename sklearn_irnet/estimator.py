@@ -378,7 +378,8 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
             y_numeric=True,
             ensure_all_finite=False,
         )
-        check_finite(X, "X", getattr(self, "feature_names_in_", None))
+        check_finite(X, "X", getattr(self, "feature_names_in_", None),
+                     type(self).__name__)
         y = numeric_target(y)
         y_is_1d = y.ndim == 1
         y = y.reshape(len(y), -1)

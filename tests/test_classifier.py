@@ -183,6 +183,10 @@ def test_bad_input_gives_clear_errors(binary_data):
         IRNetClassifier(class_weight="even").fit(X, y)
     with pytest.raises(ValueError, match="at least 2 samples"):
         model.fit(X[:1], y[:1])
+    with_nan = X.copy()
+    with_nan[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"1 NaN .*'column 1'.*IRNetClassifier needs finite"):
+        model.fit(with_nan, y)
 
 
 def test_fine_tunes_a_pretrained_regressor_network(tmp_path, binary_data):
