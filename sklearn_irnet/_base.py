@@ -597,14 +597,17 @@ class IRNetBase(BaseEstimator):
             self.best_loss_ = float(np.nanmin(self.loss_curve_))
 
     # -------------------------------------------------------------- predict
+    def _check_finite_inputs(self, X: np.ndarray) -> None:
+        """A ValueError naming the NaN/inf columns of X and this estimator."""
+        check_finite(X, "X", getattr(self, "feature_names_in_", None), type(self).__name__)
+
     def _forward(self, X: Any) -> np.ndarray:
         """The network's raw outputs for X, float64 of shape (n_samples, n_outputs)."""
         check_is_fitted(self, "net_")
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), ensure_all_finite=False
         )
-        check_finite(X, "X", getattr(self, "feature_names_in_", None),
-                     type(self).__name__)
+        self._check_finite_inputs(X)
         if self.clip_inputs:
             X = np.clip(X, self.input_min_, self.input_max_)
         X_scaled = self._scale_inputs(X)

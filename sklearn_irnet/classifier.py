@@ -17,7 +17,6 @@ from sklearn.utils.validation import validate_data
 
 from . import persistence
 from ._base import IRNetBase
-from ._data_checks import check_finite
 from ._training import TabularClassifierNet, TabularNet
 from .network_config import NetworkConfig
 
@@ -279,8 +278,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         """Checked float X and the class index of every row."""
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32),
                              ensure_all_finite=False)
-        check_finite(X, "X", getattr(self, "feature_names_in_", None),
-                     type(self).__name__)
+        self._check_finite_inputs(X)
         target_type = type_of_target(y, input_name="y")
         if target_type not in ("binary", "multiclass"):
             raise ValueError(

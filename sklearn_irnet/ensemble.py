@@ -61,10 +61,15 @@ class _DeepEnsemble(BaseEstimator):
             delayed(_fit_member)(member, X, y) for member in members
         )
 
-    def _checked_input(self, X: Any) -> np.ndarray:
+    def _members_mean(self, X: Any, method: str, return_std: bool) -> Any:
+        """Mean over the members of ``member.<method>(X)``, with their standard deviation
+        when ``return_std``."""
         check_is_fitted(self, "estimators_")
-        return validate_data(self, X, reset=False, ensure_all_finite=False,
-                             dtype=(np.float64, np.float32))
+        X = validate_data(self, X, reset=False, ensure_all_finite=False,
+                          dtype=(np.float64, np.float32))
+        outputs = np.stack([getattr(member, method)(X) for member in self.estimators_])
+        mean = outputs.mean(axis=0)
+        return (mean, outputs.std(axis=0)) if return_std else mean
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -171,10 +176,7 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
         y_std : ndarray of the same shape, only when ``return_std=True``
             Standard deviation of the members' predictions.
         """
-        X = self._checked_input(X)
-        predictions = np.stack([member.predict(X) for member in self.estimators_])
-        mean = predictions.mean(axis=0)
-        return (mean, predictions.std(axis=0)) if return_std else mean
+        return self._members_mean(X, "predict", return_std)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -289,10 +291,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _DeepEnsemble):
         proba_std : ndarray of the same shape, only when ``return_std=True``
             Standard deviation of the members' probabilities of each class.
         """
-        X = self._checked_input(X)
-        probabilities = np.stack([member.predict_proba(X) for member in self.estimators_])
-        mean = probabilities.mean(axis=0)
-        return (mean, probabilities.std(axis=0)) if return_std else mean
+        return self._members_mean(X, "predict_proba", return_std)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.

@@ -14,7 +14,7 @@ from sklearn.utils.validation import validate_data
 
 from . import persistence
 from ._base import IRNetBase
-from ._data_checks import check_finite, numeric_target, standardization
+from ._data_checks import numeric_target, standardization
 from .network_config import NetworkConfig
 
 LOSSES: dict[str, type[torch.nn.Module]] = {
@@ -378,8 +378,7 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
             y_numeric=True,
             ensure_all_finite=False,
         )
-        check_finite(X, "X", getattr(self, "feature_names_in_", None),
-                     type(self).__name__)
+        self._check_finite_inputs(X)
         y = numeric_target(y)
         y_is_1d = y.ndim == 1
         y = y.reshape(len(y), -1)
