@@ -52,6 +52,17 @@ OQMD_SOURCE = {
 }
 
 
+# parameters that describe one run (where its checkpoints went, its progress callbacks,
+# threads, device, printing), not how the shipped network was trained; their values
+# can name paths on the training machine, so the catalogue leaves them out
+RUN_ONLY_PARAMS = ("callbacks", "checkpoint_dir", "device", "n_threads", "verbose")
+
+
+def recipe_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The estimator parameters of a training run without :data:`RUN_ONLY_PARAMS`."""
+    return {key: value for key, value in params.items() if key not in RUN_ONLY_PARAMS}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
@@ -126,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             "best_validation_r2": record["best_validation_r2"],
             "train_minutes": record["train_minutes"],
             "machine": record["machine"],
-            "estimator_params": record["estimator_params"],
+            "estimator_params": recipe_params(record["estimator_params"]),
         },
         "test_mae_ev_per_atom": {"float32": round(exact, 5),
                                  args.weights_dtype: round(rounded, 5)},

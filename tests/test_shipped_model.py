@@ -49,6 +49,16 @@ def test_training_record_names_data_licence_and_clean_test_rows(entry):
     assert entry["architecture"].startswith("1024BARx4-512BARx3")
 
 
+def test_recorded_recipe_rebuilds_the_estimator_without_run_only_settings(entry):
+    recipe = entry["training"]["estimator_params"]
+    # what varies from run to run (paths, callbacks, threads, device) is left out ...
+    assert not {"callbacks", "checkpoint_dir", "device", "n_threads", "verbose"} & set(recipe)
+    # ... and everything else is a parameter a user can pass to retrain the network
+    rebuilt = IRNetRegressor(**recipe)
+    assert rebuilt.get_params()["architecture"] == "irnet17"
+    assert rebuilt.get_params()["max_iter"] == entry["training"]["epochs"]
+
+
 def test_features_are_the_magpie_attributes_in_order(entry):
     names = MagpieFeaturizer(column=None).fit(["NaCl"]).get_feature_names_out()
     assert entry["features"]["names"] == [str(n) for n in names]
