@@ -73,6 +73,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tune80_sp1": dict(MAIN_JOB, pretrained="oqmd-irnet17", decay_to_start=1.0),
     "tune80_sp10": dict(MAIN_JOB, pretrained="oqmd-irnet17", decay_to_start=10.0),
     "tune80_sp100": dict(MAIN_JOB, pretrained="oqmd-irnet17", decay_to_start=100.0),
+    # session 8: average of the weights and BatchNorm statistics over the last steps
+    # (exponential moving average); the last two stacks
+    # (64 and 32 wide) re-initialised so only the lower stacks carry DFT knowledge; a
+    # 2x higher peak rate; twice as many epochs (prototype callbacks, below)
+    "tune80_ema": dict(MAIN_JOB, pretrained="oqmd-irnet17", weight_average=0.98),
+    "tune80_reinit2": dict(MAIN_JOB, pretrained="oqmd-irnet17", reinit_from="body.13."),
+    "tune80_lr3e-3": dict(MAIN_JOB, learning_rate_init=3e-3, pretrained="oqmd-irnet17"),
+    "tune160": dict(MAIN_JOB, max_iter=160, pretrained="oqmd-irnet17"),
     "extra_trees": {"route": "trees"},
     "features_et": {"route": "features"},
     "prediction_et": {"route": "prediction"},
@@ -117,9 +125,18 @@ def build(name: str, pretrained: str) -> Any:
                              ExtraTreesRegressor(n_estimators=100, random_state=0))
     if "pretrained" in params:
         params["pretrained"] = pretrained
+    callbacks = []
     strength = params.pop("decay_to_start", None)
     if strength is not None:
-        params["callbacks"] = [("decay_to_start", DecayToStart(strength))]
+        callbacks.append(("decay_to_start", DecayToStart(strength)))
+    decay = params.pop("weight_average", None)
+    if decay is not None:
+        callbacks.append(("weight_average", WeightAverage(decay)))
+    first_reset = params.pop("reinit_from", None)
+    if first_reset is not None:
+        callbacks.append(("reinit_top", ReinitialiseTop(first_reset)))
+    if callbacks:
+        params["callbacks"] = callbacks
     return IRNetRegressor(architecture="irnet17", random_state=0, n_threads=1, **params)
 
 
@@ -147,6 +164,52 @@ class DecayToStart(Callback):
                 for p in group["params"]:
                     if id(p) in starts:
                         p.sub_(group["lr"] * self.strength * (p - starts[id(p)]))
+
+
+class WeightAverage(Callback):
+    """Keep an exponential moving average of every parameter and BatchNorm statistic over
+    the training steps (``avg <- decay * avg + (1 - decay) * w``) and load it into the
+    network when training ends."""
+
+    def __init__(self, decay: float) -> None:
+        self.decay = decay
+
+    def _averaged(self, net: Any) -> dict[str, torch.Tensor]:
+        return {name: value for name, value in net.module_.state_dict().items()
+                if value.is_floating_point()}
+
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:
+        self.average_ = {name: value.detach().clone()
+                         for name, value in self._averaged(net).items()}
+
+    def on_batch_end(self, net: Any, batch: Any = None, training: bool = False,
+                     **kwargs: Any) -> None:
+        if not training:
+            return
+        with torch.no_grad():
+            for name, value in self._averaged(net).items():
+                self.average_[name].mul_(self.decay).add_(value, alpha=1 - self.decay)
+
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
+        with torch.no_grad():
+            for name, value in self._averaged(net).items():
+                value.copy_(self.average_[name])
+
+
+class ReinitialiseTop(Callback):
+    """Before training, draw fresh weights for every layer of the pre-trained body from
+    the one whose parameter names start with ``first`` (e.g. ``"body.13."``) upward."""
+
+    def __init__(self, first: str) -> None:
+        self.first = first
+
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:
+        start = int(self.first.split(".")[1])
+        for index, block in enumerate(net.module_.body):
+            if index >= start:
+                for layer in block.modules():
+                    if layer is not block and hasattr(layer, "reset_parameters"):
+                        layer.reset_parameters()
 
 
 def main(argv: list[str] | None = None) -> int:
