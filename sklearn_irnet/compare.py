@@ -170,12 +170,18 @@ class shares of the training data)."""
 PRETRAINED_OQMD = "oqmd-irnet17"
 """The shipped network that the transfer-learning models start from."""
 
+PRETRAINED_MP_GAP = "mp-gap-irnet17"
+"""The shipped network trained on Materials Project band gaps, the start of
+``irnet17_mp_gap``."""
+
 TRANSFER_MODELS: tuple[str, ...] = (
-    "irnet17_oqmd", "irnet17_ensemble", "irnet17_oqmd_ensemble", "extra_trees_oqmd",
-    "extra_trees_oqmd_prediction", "irnet17_oqmd_blend", "irnet17_extra_trees_blend",
+    "irnet17_oqmd", "irnet17_mp_gap", "irnet17_ensemble", "irnet17_oqmd_ensemble",
+    "extra_trees_oqmd", "extra_trees_oqmd_prediction", "irnet17_oqmd_blend",
+    "irnet17_extra_trees_blend",
 )
-"""Models built on the pre-trained OQMD network or on several models: ``irnet17_oqmd``
-fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_ensemble`` and
+"""Models built on a pre-trained network or on several models: ``irnet17_oqmd``
+fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_mp_gap`` fine-tunes
+:data:`PRETRAINED_MP_GAP` (band gaps: for metal and gap tasks), ``irnet17_ensemble`` and
 ``irnet17_oqmd_ensemble`` average 5 networks from different seeds
 (:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread;
 :class:`~sklearn_irnet.ensemble.DeepEnsembleClassifier`, mean class probabilities),
@@ -187,7 +193,7 @@ averages ``irnet17_oqmd`` and ``extra_trees_oqmd_prediction`` with equal weights
 ``irnet17_extra_trees_blend`` averages ``irnet17`` (from scratch) and ``extra_trees``
 (:class:`~sklearn.ensemble.VotingRegressor`; for classification
 :class:`~sklearn.ensemble.VotingClassifier` averaging the class probabilities). All of
-them also exist as classifiers. The OQMD ones need the 145 Magpie attributes as
+them also exist as classifiers. The pre-trained ones need the 145 Magpie attributes as
 features."""
 
 CLASSIFICATION_TRANSFER_MODELS: tuple[str, ...] = TRANSFER_MODELS
@@ -311,6 +317,8 @@ def _transfer_model(
         # no fine-tuning variant beat them by more than the fold spread
         # (benchmarks/transfer_selection.py)
         network.set_params(pretrained=PRETRAINED_OQMD)
+    elif "mp_gap" in key:
+        network.set_params(pretrained=PRETRAINED_MP_GAP)
     if key.endswith("_ensemble"):
         ensemble = DeepEnsembleClassifier if classify else DeepEnsembleRegressor
         return ensemble(network, n_estimators=5, random_state=random_state)

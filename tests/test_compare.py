@@ -159,6 +159,27 @@ def test_transfer_and_ensemble_models_run_by_name(regression_data, tmp_path, mon
     assert trees[-1].n_features_in_ == X.shape[1] + 1  # the attributes and the estimate
 
 
+def test_mp_gap_model_fine_tunes_the_band_gap_network(regression_data, tmp_path,
+                                                     monkeypatch):
+    from sklearn_irnet import compare as compare_module
+
+    X, target = regression_data
+    source = IRNetRegressor(**{**FAST_PARAMS, "architecture": "16BARx2-8BARx1-1"})
+    monkeypatch.setattr(compare_module, "PRETRAINED_MP_GAP",
+                        str(source.fit(X, target).save(tmp_path / "gap.safetensors")))
+    # the shipped default is the band-gap network, not the OQMD one
+    assert make_model("irnet17_mp_gap").pretrained == compare_module.PRETRAINED_MP_GAP
+    y = _labels(X)
+    result = compare_models(["irnet17_mp_gap"], X, y, cv=2, task="classification",
+                            max_iter=3, batch_size=32)
+    fitted = result.estimators["irnet17_mp_gap"][0]
+    assert is_classifier(fitted) and fitted.pretrained.endswith("gap.safetensors")
+    hidden = source.architecture_.rsplit("-", 1)[0]  # the source's layers, a new output layer
+    assert fitted.architecture_.rsplit("-", 1)[0] == hidden
+    regressor = make_model("irnet17_mp_gap", max_iter=3, batch_size=32).fit(X, target)
+    assert not is_classifier(regressor) and regressor.architecture_ == source.architecture_
+
+
 def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, monkeypatch):
     from sklearn_irnet import compare as compare_module
     from sklearn_irnet.compare import CLASSIFICATION_TRANSFER_MODELS
@@ -169,8 +190,9 @@ def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, m
                         str(source.fit(X, target).save(tmp_path / "source.safetensors")))
     y = _labels(X)
     assert set(CLASSIFICATION_TRANSFER_MODELS) == {
-        "irnet17_oqmd", "irnet17_ensemble", "irnet17_oqmd_ensemble", "extra_trees_oqmd",
-        "extra_trees_oqmd_prediction", "irnet17_oqmd_blend", "irnet17_extra_trees_blend"}
+        "irnet17_oqmd", "irnet17_mp_gap", "irnet17_ensemble", "irnet17_oqmd_ensemble",
+        "extra_trees_oqmd", "extra_trees_oqmd_prediction", "irnet17_oqmd_blend",
+        "irnet17_extra_trees_blend"}
     names = ["irnet17_oqmd_blend", "irnet17_extra_trees_blend", "extra_trees_oqmd",
              "irnet17_oqmd_ensemble"]
     result = compare_models(names, X, y, cv=2, task="classification", max_iter=3,

@@ -1,5 +1,6 @@
-"""The pre-trained OQMD network shipped inside the package: it loads with no data folder,
-matches its checksum and training record, and predicts DFT formation enthalpies."""
+"""The pre-trained networks shipped inside the package: they load with no data folder,
+match their checksums and training records, and predict what they were trained on (the
+OQMD network DFT formation enthalpies, the Materials Project one PBE band gaps)."""
 
 import hashlib
 import json
@@ -13,12 +14,20 @@ from sklearn_irnet.featurize import MagpieFeaturizer
 from sklearn_irnet.pretrained import available_models, load_pretrained
 
 NAME = "oqmd-irnet17"
+GAP_NAME = "mp-gap-irnet17"
+SHIPPED = {NAME: "test_mae_ev_per_atom", GAP_NAME: "test_mae_ev"}  # name -> test-MAE key
 
 # OQMD formation enthalpies (eV/atom) of common compounds, from the training rows of the
 # data file the network was trained on (../shared/data/oqmd, "train" and "val" rows)
 OQMD_VALUES = {"NaCl": -2.0506, "LiF": -3.1499, "CaO": -3.1959, "TiO2": -3.2426,
                "GaAs": -0.3529, "Al2O3": -3.2651, "MgO": -2.9463, "SiO2": -3.0736,
                "ZnO": -1.6489}
+
+# PBE band gaps (eV) of the Materials Project formulas the gap network was trained on
+# (../shared/data/matbench/matbench_mp_gap, median over polymorphs; none of its test rows)
+MP_GAPS = {"NaCl": 4.694, "LiF": 8.097, "Si": 1.137, "TiO2": 2.316, "Al2O3": 4.455,
+           "CaO": 3.378, "SiO2": 5.601}
+MP_METALS = ["Cu", "Al", "Fe", "Cu3Au"]  # gap 0 in the same data
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +37,39 @@ def entry():
     return models[NAME]
 
 
-def test_file_checksum_size_and_precision(entry):
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_file_checksum_size_and_precision(name):
+    entry = available_models()[name]
     path = pretrained.MODELS_DIR / entry["file"]
     content = path.read_bytes()
     assert hashlib.sha256(content).hexdigest() == entry["sha256"]
     assert len(content) == entry["bytes"] <= 25 * 2**20
     assert entry["weights_dtype"] == "float16"
-    mae = entry["test_mae_ev_per_atom"]
+    mae = entry[SHIPPED[name]]
     assert abs(mae["float16"] / mae["float32"] - 1) < 0.01
+
+
+def test_gap_network_record_names_its_data_licence_and_held_out_rows():
+    entry = available_models()[GAP_NAME]
+    training = entry["training"]
+    assert "pretrain_mp.py --task matbench_mp_gap" in training["command"]
+    assert training["rows"] == {"train_and_validation": 70348, "validation_share": 0.1,
+                                "test_never_seen": 7816}
+    assert entry["target"].startswith("band gap (eV)")
+    assert "CC BY 4.0" in entry["data"]["licence"]
+    assert any("Jain" in ref for ref in entry["data"]["citation"])
+    assert entry["test_mae_ev"]["float32"] < 0.3
+
+
+def test_gap_network_predicts_pbe_band_gaps_and_metals():
+    model = load_pretrained(GAP_NAME)
+    featurizer = MagpieFeaturizer(column=None)
+    predicted = model.predict(featurizer.fit_transform(list(MP_GAPS)))
+    reference = np.array(list(MP_GAPS.values()))
+    # within 0.2 eV or 10 % of the PBE gap, whichever is larger
+    assert (np.abs(predicted - reference) <= np.maximum(0.2, 0.1 * reference)).all(), dict(
+        zip(MP_GAPS, predicted, strict=True))
+    assert np.abs(model.predict(featurizer.fit_transform(MP_METALS))).max() < 0.1
 
 
 def test_training_record_names_data_licence_and_clean_test_rows(entry):
@@ -49,7 +83,9 @@ def test_training_record_names_data_licence_and_clean_test_rows(entry):
     assert entry["architecture"].startswith("1024BARx4-512BARx3")
 
 
-def test_recorded_recipe_rebuilds_the_estimator_without_run_only_settings(entry):
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_recorded_recipe_rebuilds_the_estimator_without_run_only_settings(name):
+    entry = available_models()[name]
     recipe = entry["training"]["estimator_params"]
     # what varies from run to run (paths, callbacks, threads, device) is left out ...
     assert not {"callbacks", "checkpoint_dir", "device", "n_threads", "verbose"} & set(recipe)
@@ -59,7 +95,9 @@ def test_recorded_recipe_rebuilds_the_estimator_without_run_only_settings(entry)
     assert rebuilt.get_params()["max_iter"] == entry["training"]["epochs"]
 
 
-def test_features_are_the_magpie_attributes_in_order(entry):
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_features_are_the_magpie_attributes_in_order(name):
+    entry = available_models()[name]
     names = MagpieFeaturizer(column=None).fit(["NaCl"]).get_feature_names_out()
     assert entry["features"]["names"] == [str(n) for n in names]
     assert entry["features"]["n_features"] == len(names) == 145
@@ -106,4 +144,6 @@ def test_the_wheel_carries_the_model_and_its_catalogue(entry, tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         stored = archive.read(f"sklearn_irnet/pretrained/{entry['file']}")
         catalogue = json.loads(archive.read("sklearn_irnet/pretrained/models.json"))
+        gap_file = archive.read(f"sklearn_irnet/pretrained/{catalogue[GAP_NAME]['file']}")
     assert hashlib.sha256(stored).hexdigest() == catalogue[NAME]["sha256"] == entry["sha256"]
+    assert hashlib.sha256(gap_file).hexdigest() == catalogue[GAP_NAME]["sha256"]
