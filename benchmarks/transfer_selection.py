@@ -81,6 +81,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tune80_reinit2": dict(MAIN_JOB, pretrained="oqmd-irnet17", reinit_from="body.13."),
     "tune80_lr3e-3": dict(MAIN_JOB, learning_rate_init=3e-3, pretrained="oqmd-irnet17"),
     "tune160": dict(MAIN_JOB, max_iter=160, pretrained="oqmd-irnet17"),
+    # session 8: a second DFT source, IRNet-17 pre-trained on the Materials Project
+    # formation energies of matbench_mp_e_form (benchmarks/pretrain_mp.py; shipped in
+    # float16 as mp-e-form-irnet17, the run used its float32 file), alone and averaged
+    # with the OQMD start (two fine-tuned networks from different databases)
+    "tune80_mpform": dict(MAIN_JOB, pretrained="oqmd-irnet17", source="mp-e-form-irnet17"),
+    "blend_tune80_tune80_mpform_0.5": {"route": "blend", "parts": ("tune80", "tune80_mpform"),
+                                       "weight": 0.5},
     "extra_trees": {"route": "trees"},
     "features_et": {"route": "features"},
     "prediction_et": {"route": "prediction"},
@@ -124,7 +131,7 @@ def build(name: str, pretrained: str) -> Any:
         return make_pipeline(PretrainedPrediction(pretrained),
                              ExtraTreesRegressor(n_estimators=100, random_state=0))
     if "pretrained" in params:
-        params["pretrained"] = pretrained
+        params["pretrained"] = params.pop("source", pretrained)
     callbacks = []
     strength = params.pop("decay_to_start", None)
     if strength is not None:

@@ -174,13 +174,19 @@ PRETRAINED_MP_GAP = "mp-gap-irnet17"
 """The shipped network trained on Materials Project band gaps, the start of
 ``irnet17_mp_gap``."""
 
+PRETRAINED_MP_E_FORM = "mp-e-form-irnet17"
+"""The shipped network trained on Materials Project formation energies, the start of
+``irnet17_mp_e_form``."""
+
 TRANSFER_MODELS: tuple[str, ...] = (
-    "irnet17_oqmd", "irnet17_mp_gap", "irnet17_ensemble", "irnet17_oqmd_ensemble",
+    "irnet17_oqmd", "irnet17_mp_e_form", "irnet17_mp_gap", "irnet17_ensemble",
+    "irnet17_oqmd_ensemble",
     "extra_trees_oqmd", "extra_trees_oqmd_prediction", "irnet17_oqmd_blend",
     "irnet17_extra_trees_blend",
 )
 """Models built on a pre-trained network or on several models: ``irnet17_oqmd``
-fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_mp_gap`` fine-tunes
+fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_mp_e_form`` and
+``irnet17_mp_gap`` fine-tune :data:`PRETRAINED_MP_E_FORM` (formation energies) and
 :data:`PRETRAINED_MP_GAP` (band gaps: for metal and gap tasks), ``irnet17_ensemble`` and
 ``irnet17_oqmd_ensemble`` average 5 networks from different seeds
 (:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread;
@@ -319,6 +325,8 @@ def _transfer_model(
         network.set_params(pretrained=PRETRAINED_OQMD)
     elif "mp_gap" in key:
         network.set_params(pretrained=PRETRAINED_MP_GAP)
+    elif "mp_e_form" in key:
+        network.set_params(pretrained=PRETRAINED_MP_E_FORM)
     if key.endswith("_ensemble"):
         ensemble = DeepEnsembleClassifier if classify else DeepEnsembleRegressor
         return ensemble(network, n_estimators=5, random_state=random_state)

@@ -167,8 +167,12 @@ def test_mp_gap_model_fine_tunes_the_band_gap_network(regression_data, tmp_path,
     source = IRNetRegressor(**{**FAST_PARAMS, "architecture": "16BARx2-8BARx1-1"})
     monkeypatch.setattr(compare_module, "PRETRAINED_MP_GAP",
                         str(source.fit(X, target).save(tmp_path / "gap.safetensors")))
-    # the shipped default is the band-gap network, not the OQMD one
+    # the shipped default is the band-gap network, not the OQMD one; the formation-energy
+    # model starts from the Materials Project formation-energy network
     assert make_model("irnet17_mp_gap").pretrained == compare_module.PRETRAINED_MP_GAP
+    assert make_model("irnet17_mp_e_form").pretrained == "mp-e-form-irnet17"
+    assert (make_model("irnet17_mp_e_form", task="classification").pretrained
+            == compare_module.PRETRAINED_MP_E_FORM)
     y = _labels(X)
     result = compare_models(["irnet17_mp_gap"], X, y, cv=2, task="classification",
                             max_iter=3, batch_size=32)
@@ -190,9 +194,9 @@ def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, m
                         str(source.fit(X, target).save(tmp_path / "source.safetensors")))
     y = _labels(X)
     assert set(CLASSIFICATION_TRANSFER_MODELS) == {
-        "irnet17_oqmd", "irnet17_mp_gap", "irnet17_ensemble", "irnet17_oqmd_ensemble",
-        "extra_trees_oqmd", "extra_trees_oqmd_prediction", "irnet17_oqmd_blend",
-        "irnet17_extra_trees_blend"}
+        "irnet17_oqmd", "irnet17_mp_e_form", "irnet17_mp_gap", "irnet17_ensemble",
+        "irnet17_oqmd_ensemble", "extra_trees_oqmd", "extra_trees_oqmd_prediction",
+        "irnet17_oqmd_blend", "irnet17_extra_trees_blend"}
     names = ["irnet17_oqmd_blend", "irnet17_extra_trees_blend", "extra_trees_oqmd",
              "irnet17_oqmd_ensemble"]
     result = compare_models(names, X, y, cv=2, task="classification", max_iter=3,

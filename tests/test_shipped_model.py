@@ -15,7 +15,9 @@ from sklearn_irnet.pretrained import available_models, load_pretrained
 
 NAME = "oqmd-irnet17"
 GAP_NAME = "mp-gap-irnet17"
-SHIPPED = {NAME: "test_mae_ev_per_atom", GAP_NAME: "test_mae_ev"}  # name -> test-MAE key
+E_FORM_NAME = "mp-e-form-irnet17"
+SHIPPED = {NAME: "test_mae_ev_per_atom", GAP_NAME: "test_mae_ev",  # name -> test-MAE key
+           E_FORM_NAME: "test_mae_ev_per_atom"}
 
 # OQMD formation enthalpies (eV/atom) of common compounds, from the training rows of the
 # data file the network was trained on (../shared/data/oqmd, "train" and "val" rows)
@@ -28,6 +30,10 @@ OQMD_VALUES = {"NaCl": -2.0506, "LiF": -3.1499, "CaO": -3.1959, "TiO2": -3.2426,
 MP_GAPS = {"NaCl": 4.694, "LiF": 8.097, "Si": 1.137, "TiO2": 2.316, "Al2O3": 4.455,
            "CaO": 3.378, "SiO2": 5.601}
 MP_METALS = ["Cu", "Al", "Fe", "Cu3Au"]  # gap 0 in the same data
+# Materials Project formation energies (eV/atom) of formulas the formation-energy network
+# was trained on (matbench_mp_e_form, lowest over polymorphs; none of its test rows)
+MP_E_FORM = {"NaCl": -2.1049, "LiF": -3.1809, "CaO": -3.3117, "TiO2": -3.5188,
+             "GaAs": -0.3472, "Al2O3": -3.4421, "SiO2": -3.2847, "ZnO": -1.7973}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +65,23 @@ def test_gap_network_record_names_its_data_licence_and_held_out_rows():
     assert "CC BY 4.0" in entry["data"]["licence"]
     assert any("Jain" in ref for ref in entry["data"]["citation"])
     assert entry["test_mae_ev"]["float32"] < 0.3
+
+
+def test_formation_energy_network_record_and_predictions():
+    entry = available_models()[E_FORM_NAME]
+    training = entry["training"]
+    assert "pretrain_mp.py --task matbench_mp_e_form" in training["command"]
+    assert training["rows"]["test_never_seen"] == 9512
+    assert entry["data"]["copy_used"].startswith("matbench_mp_e_form")
+    assert "lowest" in entry["data"]["copy_used"]  # the ground-state polymorph
+    model = load_pretrained(E_FORM_NAME)
+    featurizer = MagpieFeaturizer(column=None)
+    predicted = model.predict(featurizer.fit_transform(list(MP_E_FORM)))
+    reference = np.array(list(MP_E_FORM.values()))
+    assert np.abs(predicted - reference).max() < 0.1, dict(zip(MP_E_FORM, predicted,
+                                                               strict=True))
+    # elements have no formation energy
+    assert np.abs(model.predict(featurizer.fit_transform(["Cu", "Fe"]))).max() < 0.05
 
 
 def test_gap_network_predicts_pbe_band_gaps_and_metals():
@@ -144,6 +167,8 @@ def test_the_wheel_carries_the_model_and_its_catalogue(entry, tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         stored = archive.read(f"sklearn_irnet/pretrained/{entry['file']}")
         catalogue = json.loads(archive.read("sklearn_irnet/pretrained/models.json"))
-        gap_file = archive.read(f"sklearn_irnet/pretrained/{catalogue[GAP_NAME]['file']}")
+        others = {name: archive.read(f"sklearn_irnet/pretrained/{catalogue[name]['file']}")
+                  for name in (GAP_NAME, E_FORM_NAME)}
     assert hashlib.sha256(stored).hexdigest() == catalogue[NAME]["sha256"] == entry["sha256"]
-    assert hashlib.sha256(gap_file).hexdigest() == catalogue[GAP_NAME]["sha256"]
+    for name, content in others.items():
+        assert hashlib.sha256(content).hexdigest() == catalogue[name]["sha256"]
