@@ -102,9 +102,10 @@ SOURCES: dict[str, dict[str, Any]] = {
 
 
 # parameters that describe one run (where its checkpoints went, its progress callbacks,
-# threads, device, printing), not how the shipped network was trained; their values
-# can name paths on the training machine, so the catalogue leaves them out
-RUN_ONLY_PARAMS = ("callbacks", "checkpoint_dir", "device", "n_threads", "verbose")
+# threads, device, processes, printing), not how the shipped network was trained; their
+# values can name paths on the training machine, so the catalogue leaves them out
+RUN_ONLY_PARAMS = ("callbacks", "checkpoint_dir", "data_parallel", "device", "n_threads",
+                   "verbose")
 
 
 def recipe_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +120,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--record", type=Path, required=True,
                         help="the run's result JSON (oqmd_time_to_accuracy.py or "
                              "pretrain_mp.py output)")
-    parser.add_argument("--name", default="oqmd-irnet17")
+    parser.add_argument("--name", required=True,
+                        help="catalogue name; an existing entry and file are replaced")
     parser.add_argument("--weights-dtype", default="float16",
                         choices=("float32", "float16", "bfloat16"))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the OQMD file")

@@ -186,8 +186,8 @@ TRANSFER_MODELS: tuple[str, ...] = (
 )
 """Models built on a pre-trained network or on several models: ``irnet17_oqmd``
 fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_mp_e_form`` and
-``irnet17_mp_gap`` fine-tune :data:`PRETRAINED_MP_E_FORM` (formation energies) and
-:data:`PRETRAINED_MP_GAP` (band gaps: for metal and gap tasks), ``irnet17_ensemble`` and
+``irnet17_mp_gap`` fine-tune :data:`PRETRAINED_MP_E_FORM` (Materials Project formation
+energies) and :data:`PRETRAINED_MP_GAP` (band gaps), ``irnet17_ensemble`` and
 ``irnet17_oqmd_ensemble`` average 5 networks from different seeds
 (:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread;
 :class:`~sklearn_irnet.ensemble.DeepEnsembleClassifier`, mean class probabilities),

@@ -163,14 +163,13 @@ def test_mp_gap_model_fine_tunes_the_band_gap_network(regression_data, tmp_path,
                                                      monkeypatch):
     from sklearn_irnet import compare as compare_module
 
+    # by default the models start from the shipped Materials Project networks
+    assert make_model("irnet17_mp_gap").pretrained == "mp-gap-irnet17"
+    assert make_model("irnet17_mp_e_form").pretrained == "mp-e-form-irnet17"
     X, target = regression_data
     source = IRNetRegressor(**{**FAST_PARAMS, "architecture": "16BARx2-8BARx1-1"})
     monkeypatch.setattr(compare_module, "PRETRAINED_MP_GAP",
                         str(source.fit(X, target).save(tmp_path / "gap.safetensors")))
-    # the shipped default is the band-gap network, not the OQMD one; the formation-energy
-    # model starts from the Materials Project formation-energy network
-    assert make_model("irnet17_mp_gap").pretrained == compare_module.PRETRAINED_MP_GAP
-    assert make_model("irnet17_mp_e_form").pretrained == "mp-e-form-irnet17"
     assert (make_model("irnet17_mp_e_form", task="classification").pretrained
             == compare_module.PRETRAINED_MP_E_FORM)
     y = _labels(X)

@@ -110,12 +110,19 @@ def test_training_record_names_data_licence_and_clean_test_rows(entry):
 def test_recorded_recipe_rebuilds_the_estimator_without_run_only_settings(name):
     entry = available_models()[name]
     recipe = entry["training"]["estimator_params"]
+    run_only = {"callbacks", "checkpoint_dir", "data_parallel", "device", "n_threads",
+                "verbose"}
     # what varies from run to run (paths, callbacks, threads, device) is left out ...
-    assert not {"callbacks", "checkpoint_dir", "device", "n_threads", "verbose"} & set(recipe)
-    # ... and everything else is a parameter a user can pass to retrain the network
+    assert not run_only & set(recipe)
+    # ... everything else is a parameter a user can pass to retrain the network ...
     rebuilt = IRNetRegressor(**recipe)
     assert rebuilt.get_params()["architecture"] == "irnet17"
     assert rebuilt.get_params()["max_iter"] == entry["training"]["epochs"]
+    # ... and it is the recipe of the shipped file itself
+    shipped = load_pretrained(name).get_params()
+    assert recipe == {key: value for key, value in shipped.items()
+                      if key not in run_only and key in recipe}
+    assert set(shipped) - set(recipe) <= run_only
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
