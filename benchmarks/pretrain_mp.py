@@ -133,9 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     model.fit(X_train, y_train)
     minutes = (time.perf_counter() - started) / 60
-    predicted = model.predict(X_test)
-    mae = float(np.mean(np.abs(predicted - y_test)))
-    errors = np.abs(predicted - y_test)
+    errors = np.abs(model.predict(X_test) - y_test)
+    mae = float(errors.mean())
     metal = y_test == 0
     log(f"test MAE {mae:.4f} ({len(y_test)} formulas; zero targets "
         f"{errors[metal].mean() if metal.any() else float('nan'):.4f}, others "

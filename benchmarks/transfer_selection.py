@@ -78,14 +78,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # (64 and 32 wide) re-initialised so only the lower stacks carry DFT knowledge; a
     # 2x higher peak rate; twice as many epochs (prototype callbacks, below)
     "tune80_ema": dict(MAIN_JOB, pretrained="oqmd-irnet17", weight_average=0.98),
-    "tune80_reinit2": dict(MAIN_JOB, pretrained="oqmd-irnet17", reinit_from="body.13."),
+    "tune80_reinit2": dict(MAIN_JOB, pretrained="oqmd-irnet17", reinit_from=13),
     "tune80_lr3e-3": dict(MAIN_JOB, learning_rate_init=3e-3, pretrained="oqmd-irnet17"),
     "tune160": dict(MAIN_JOB, max_iter=160, pretrained="oqmd-irnet17"),
     # session 8: a second DFT source, IRNet-17 pre-trained on the Materials Project
     # formation energies of matbench_mp_e_form (benchmarks/pretrain_mp.py; shipped in
     # float16 as mp-e-form-irnet17, the run used its float32 file), alone and averaged
     # with the OQMD start (two fine-tuned networks from different databases)
-    "tune80_mpform": dict(MAIN_JOB, pretrained="oqmd-irnet17", source="mp-e-form-irnet17"),
+    "tune80_mpform": dict(MAIN_JOB, pretrained="mp-e-form-irnet17"),
     "blend_tune80_tune80_mpform_0.5": {"route": "blend", "parts": ("tune80", "tune80_mpform"),
                                        "weight": 0.5},
     "extra_trees": {"route": "trees"},
@@ -130,8 +130,8 @@ def build(name: str, pretrained: str) -> Any:
     if route == "prediction":
         return make_pipeline(PretrainedPrediction(pretrained),
                              ExtraTreesRegressor(n_estimators=100, random_state=0))
-    if "pretrained" in params:
-        params["pretrained"] = params.pop("source", pretrained)
+    if params.get("pretrained") == "oqmd-irnet17":  # --pretrained replaces the OQMD start
+        params["pretrained"] = pretrained
     callbacks = []
     strength = params.pop("decay_to_start", None)
     if strength is not None:
@@ -204,19 +204,17 @@ class WeightAverage(Callback):
 
 
 class ReinitialiseTop(Callback):
-    """Before training, draw fresh weights for every layer of the pre-trained body from
-    the one whose parameter names start with ``first`` (e.g. ``"body.13."``) upward."""
+    """Before training, draw fresh weights for the pre-trained body's layers from index
+    ``first`` upward (13: the 64- and 32-wide stacks of IRNet-17)."""
 
-    def __init__(self, first: str) -> None:
+    def __init__(self, first: int) -> None:
         self.first = first
 
     def on_train_begin(self, net: Any, **kwargs: Any) -> None:
-        start = int(self.first.split(".")[1])
-        for index, block in enumerate(net.module_.body):
-            if index >= start:
-                for layer in block.modules():
-                    if layer is not block and hasattr(layer, "reset_parameters"):
-                        layer.reset_parameters()
+        for block in net.module_.body[self.first:]:
+            for layer in block.modules():
+                if layer is not block and hasattr(layer, "reset_parameters"):
+                    layer.reset_parameters()
 
 
 def main(argv: list[str] | None = None) -> int:
