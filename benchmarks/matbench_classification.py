@@ -51,7 +51,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 
 from sklearn_irnet import IRNetClassifier
-from sklearn_irnet.compare import ModelComparison, compare_models, make_model
+from sklearn_irnet.compare import ModelComparison, _with_class_weight, compare_models, make_model
 from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_dataset
 from sklearn_irnet.featurize import make_featurizer
 from sklearn_irnet.reporting import leaderboard_markdown, write_comparison
@@ -101,10 +101,7 @@ class HoldoutCalibrated(ClassifierMixin, BaseEstimator):
 
 def with_balanced_classes(model: Any) -> Any:
     """``model`` with ``class_weight="balanced"`` on every step that has the parameter."""
-    names = [key for key in model.get_params() if key.split("__")[-1] == "class_weight"]
-    if not names:
-        raise ValueError(f"{type(model).__name__} takes no class_weight.")
-    return clone(model).set_params(**dict.fromkeys(names, "balanced"))
+    return _with_class_weight(clone(model), type(model).__name__, "balanced")
 
 
 def main() -> None:

@@ -123,6 +123,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="network peak learning rate (default: %(default)s; None means "
                              "IRNetRegressor's, 1e-3)")
+    parser.add_argument("--class-weight", default=None, choices=("balanced",),
+                        help="classification tasks: class_weight of every model that takes "
+                             "one (balanced: inversely to class frequency, the a-priori "
+                             "setting for Matbench's label ROC-AUC, a balanced accuracy); "
+                             "k-NN and the dummy run unweighted (default: unweighted)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="folds fitted in parallel (default: 1, or every worker thread "
                              "with --scheduler)")
@@ -243,6 +248,27 @@ def _models_for(models: list[str] | None, task: str) -> list[str]:
     return models
 
 
+def _weighted(models: list[str], task: str, args: argparse.Namespace
+              ) -> list[str] | dict[str, Any]:
+    """The model names, or (with --class-weight on a classification task) the models built
+    with those class weights; a model that takes none is built without and says so."""
+    if args.class_weight is None or task != "classification":
+        return models
+    from .compare import make_model
+
+    built, unweighted = {}, []
+    params = {"random_state": args.random_state, "task": task, **_network_params(args)}
+    for name in models:
+        try:
+            built[name] = make_model(name, class_weight=args.class_weight, **params)
+        except ValueError:
+            built[name] = make_model(name, **params)
+            unweighted.append(name)
+    _log(f"class weights: {args.class_weight}"
+         + (f"; unweighted, as they take none: {', '.join(unweighted)}" if unweighted else ""))
+    return built
+
+
 def _target(data: FormulaDataset, task: str) -> np.ndarray:
     """The target as floats, or as integer class labels for classification."""
     y = data.target.to_numpy(float)
@@ -283,10 +309,11 @@ def run_compare(args: argparse.Namespace, models: list[str] | None) -> ModelComp
     common = {"n_jobs": args.n_jobs, "random_state": args.random_state, "progress": _log,
               "task": task, **_network_params(args)}
     with _on_cluster(args.scheduler, X, y):
-        result = compare_models(models, X, y, cv=args.cv, groups=data.groups, **common)
+        to_run = _weighted(models, task, args)
+        result = compare_models(to_run, X, y, cv=args.cv, groups=data.groups, **common)
         size_table = None
         if fractions:
-            size_table = training_size_curve(models, X, y, fractions, cv=args.cv,
+            size_table = training_size_curve(to_run, X, y, fractions, cv=args.cv,
                                              groups=data.groups, full=result, **common)
     arguments = {k: v for k, v in vars(args).items() if k != "command_line"}
     arguments["scheduler"] = None if args.scheduler is None else str(args.scheduler)
@@ -343,7 +370,8 @@ def run_matbench(args: argparse.Namespace, models: list[str] | None) -> pd.DataF
              f"({data.task_type})")
         y = _target(data, data.task_type)
         with _on_cluster(args.scheduler, X, y):
-            result = compare_models(task_models, X, y, test_fold=data.test_fold,
+            result = compare_models(_weighted(task_models, data.task_type, args), X, y,
+                                    test_fold=data.test_fold,
                                     n_jobs=args.n_jobs, random_state=args.random_state,
                                     progress=_log, task=data.task_type,
                                     **_network_params(args))

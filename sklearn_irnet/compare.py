@@ -54,7 +54,7 @@ from sklearn.model_selection import (
     cross_validate,
 )
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .architecture import PRESETS
@@ -178,11 +178,39 @@ PRETRAINED_MP_E_FORM = "mp-e-form-irnet17"
 """The shipped network trained on Materials Project formation energies, the start of
 ``irnet17_mp_e_form``."""
 
+PRETRAINED_SOURCES: tuple[str, ...] = ("oqmd", "mp_gap", "mp_e_form")
+"""Short names of the shipped pre-trained networks as model names spell them:
+:data:`PRETRAINED_OQMD`, :data:`PRETRAINED_MP_GAP` and :data:`PRETRAINED_MP_E_FORM`."""
+
+STACKED_BASELINES: tuple[str, ...] = ("random_forest", "extra_trees", "hist_gradient_boosting")
+"""The baselines that also exist stacked on pre-trained predictions:
+``<baseline>_<source>_prediction`` fits the baseline on the attributes plus one shipped
+network's prediction (``<source>`` from :data:`PRETRAINED_SOURCES`), and
+``<baseline>_pretrained_predictions`` on the attributes plus the predictions of all three."""
+
+_STACKING: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{f"{baseline}_{source}_prediction": (baseline, (source,))
+       for baseline in STACKED_BASELINES for source in PRETRAINED_SOURCES},
+    **{f"{baseline}_pretrained_predictions": (baseline, PRETRAINED_SOURCES)
+       for baseline in STACKED_BASELINES},
+}
+"""Each stacked model's baseline and the pre-trained networks whose predictions it gets."""
+
+STACKED_MODELS: tuple[str, ...] = tuple(_STACKING)
+"""Every ``<baseline>_<source>_prediction`` and ``<baseline>_pretrained_predictions``
+name (see :data:`STACKED_BASELINES`)."""
+
+BLENDS: dict[str, tuple[str, str]] = {
+    "irnet17_oqmd_blend": ("irnet17_oqmd", "extra_trees_oqmd_prediction"),
+    "irnet17_extra_trees_blend": ("irnet17", "extra_trees"),
+    "irnet17_mp_gap_blend": ("irnet17_mp_gap", "hist_gradient_boosting_mp_gap_prediction"),
+}
+"""Blends by name: the equal-weight mean of two models' predictions (class probabilities
+for classification)."""
+
 TRANSFER_MODELS: tuple[str, ...] = (
     "irnet17_oqmd", "irnet17_mp_e_form", "irnet17_mp_gap", "irnet17_ensemble",
-    "irnet17_oqmd_ensemble",
-    "extra_trees_oqmd", "extra_trees_oqmd_prediction", "irnet17_oqmd_blend",
-    "irnet17_extra_trees_blend",
+    "irnet17_oqmd_ensemble", "extra_trees_oqmd", *STACKED_MODELS, *BLENDS,
 )
 """Models built on a pre-trained network or on several models: ``irnet17_oqmd``
 fine-tunes :data:`PRETRAINED_OQMD` (new output layer), ``irnet17_mp_e_form`` and
@@ -192,11 +220,13 @@ energies) and :data:`PRETRAINED_MP_GAP` (band gaps), ``irnet17_ensemble`` and
 (:class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor`, predictions with a spread;
 :class:`~sklearn_irnet.ensemble.DeepEnsembleClassifier`, mean class probabilities),
 ``extra_trees_oqmd`` fits extra trees on the pre-trained network's last hidden activations
-(:class:`~sklearn_irnet.transfer.PretrainedActivations`), ``extra_trees_oqmd_prediction``
-fits them on the attributes plus the pre-trained network's prediction
-(:class:`~sklearn_irnet.transfer.PretrainedPrediction`), ``irnet17_oqmd_blend``
-averages ``irnet17_oqmd`` and ``extra_trees_oqmd_prediction`` with equal weights, and
-``irnet17_extra_trees_blend`` averages ``irnet17`` (from scratch) and ``extra_trees``
+(:class:`~sklearn_irnet.transfer.PretrainedActivations`), the :data:`STACKED_MODELS` fit
+a forest or gradient boosting on the attributes plus pre-trained networks' predictions
+(:class:`~sklearn_irnet.transfer.PretrainedPrediction`; e.g.
+``extra_trees_oqmd_prediction``, ``hist_gradient_boosting_mp_gap_prediction``), and the
+:data:`BLENDS` average two models with equal weights: ``irnet17_oqmd_blend`` averages
+``irnet17_oqmd`` and ``extra_trees_oqmd_prediction``, ``irnet17_extra_trees_blend``
+``irnet17`` (from scratch) and ``extra_trees``
 (:class:`~sklearn.ensemble.VotingRegressor`; for classification
 :class:`~sklearn.ensemble.VotingClassifier` averaging the class probabilities). All of
 them also exist as classifiers. The pre-trained ones need the 145 Magpie attributes as
@@ -219,6 +249,7 @@ def make_model(
     random_state: int | None = 0,
     n_jobs: int | None = None,
     task: str = "regression",
+    class_weight: Mapping[Any, float] | str | None = None,
     **network_params: Any,
 ) -> BaseEstimator:
     """Build a ready-made regressor or classifier by name.
@@ -239,6 +270,12 @@ def make_model(
         :class:`~sklearn_irnet.IRNetClassifier` for network presets, and
         :data:`CLASSIFICATION_TRANSFER_MODELS` (e.g. ``irnet17_oqmd``, the pre-trained
         OQMD network fine-tuned as a classifier).
+    class_weight : dict, "balanced" or None, default=None
+        Classification only: the ``class_weight`` of every step of the model that takes
+        one (networks, forests, gradient boosting, logistic regression, and the members of
+        blends and deep ensembles). ``"balanced"`` weighs classes inversely to their
+        frequency, the a-priori setting for a balanced metric such as Matbench's label
+        ROC-AUC. None keeps each model's own setting (unweighted).
     **network_params
         Extra :class:`~sklearn_irnet.IRNetRegressor` (or
         :class:`~sklearn_irnet.IRNetClassifier`) parameters for network presets (e.g.
@@ -252,7 +289,9 @@ def make_model(
     Raises
     ------
     ValueError
-        If the name is unknown, or names a model that exists only for the other task.
+        If the name is unknown, or names a model that exists only for the other task;
+        if ``class_weight`` is given for regression or for a model that takes none
+        (k-NN, dummy).
 
     Examples
     --------
@@ -262,12 +301,20 @@ def make_model(
     'RandomForestRegressor'
     >>> type(make_model("irnet17", task="classification")).__name__
     'IRNetClassifier'
+    >>> make_model("random_forest_mp_gap_prediction", task="classification",
+    ...            class_weight="balanced")[-1].class_weight
+    'balanced'
     """
     key = name.strip().lower()
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
     if task == "classification":
-        return _classification_model(key, name, random_state, n_jobs, network_params)
+        model = _classification_model(key, name, random_state, n_jobs, network_params)
+        return model if class_weight is None else _with_class_weight(model, name,
+                                                                     class_weight)
+    if class_weight is not None:
+        raise ValueError(f"class_weight is for classification; model {name!r} was asked "
+                         f"for with task={task!r}.")
     if key in BASELINES:
         return BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
@@ -275,6 +322,16 @@ def make_model(
     if key in TRANSFER_MODELS:
         return _transfer_model(key, random_state, n_jobs, network_params)
     raise ValueError(f"Unknown model {name!r}; available models: {', '.join(MODEL_NAMES)}.")
+
+
+def _with_class_weight(model: BaseEstimator, name: str,
+                       class_weight: Mapping[Any, float] | str) -> BaseEstimator:
+    """``model`` with ``class_weight`` on every step (or member) that takes one."""
+    names = [key for key in model.get_params() if key.split("__")[-1] == "class_weight"]
+    if not names:
+        raise ValueError(f"Model {name!r} takes no class weights ({type(model).__name__}); "
+                         f"leave class_weight unset for it.")
+    return model.set_params(**dict.fromkeys(names, class_weight))
 
 
 def _classification_model(
@@ -294,39 +351,68 @@ def _classification_model(
                      f"{', '.join(available)}.")
 
 
+def _pretrained_source(short_name: str) -> str:
+    """The shipped network behind a short name of :data:`PRETRAINED_SOURCES` (read at call
+    time, so that the constants can be pointed elsewhere)."""
+    return {"oqmd": PRETRAINED_OQMD, "mp_gap": PRETRAINED_MP_GAP,
+            "mp_e_form": PRETRAINED_MP_E_FORM}[short_name]
+
+
+_FINE_TUNED_NETWORKS = {
+    "irnet17_oqmd": "oqmd", "irnet17_oqmd_ensemble": "oqmd", "irnet17_mp_gap": "mp_gap",
+    "irnet17_mp_e_form": "mp_e_form", "irnet17_ensemble": None,
+}
+"""The network models of :data:`TRANSFER_MODELS`: the pre-trained start of each (None:
+from scratch)."""
+
+
+def _stacked_model(key: str, random_state: int | None, n_jobs: int | None,
+                   classify: bool) -> BaseEstimator:
+    """A :data:`STACKED_MODELS` pipeline: pre-trained predictions appended to X, then the
+    baseline."""
+    from .transfer import PretrainedPrediction
+
+    baseline, sources = _STACKING[key]
+    final = (CLASSIFICATION_BASELINES if classify else BASELINES)[baseline](random_state,
+                                                                            n_jobs)
+    if len(sources) == 1:
+        return make_pipeline(PretrainedPrediction(_pretrained_source(sources[0])), final)
+    predictions = FeatureUnion(
+        [("attributes", "passthrough")]
+        + [(f"{source}_prediction",
+            PretrainedPrediction(_pretrained_source(source), passthrough=False))
+           for source in sources])
+    return make_pipeline(predictions, final)
+
+
 def _transfer_model(
     key: str, random_state: int | None, n_jobs: int | None, network_params: dict[str, Any],
     task: str = "regression",
 ) -> BaseEstimator:
     from .ensemble import DeepEnsembleClassifier, DeepEnsembleRegressor
-    from .transfer import PretrainedActivations, PretrainedPrediction
+    from .transfer import PretrainedActivations
 
     classify = task == "classification"
-    if key in ("extra_trees_oqmd", "extra_trees_oqmd_prediction"):
+    if key == "extra_trees_oqmd":
         trees = (_extra_trees_classifier if classify else _extra_trees)(random_state, n_jobs)
-        source = (PretrainedActivations if key == "extra_trees_oqmd"
-                  else PretrainedPrediction)(PRETRAINED_OQMD)
-        return make_pipeline(source, trees)
-    if key.endswith("_blend"):
+        return make_pipeline(PretrainedActivations(PRETRAINED_OQMD), trees)
+    if key in STACKED_MODELS:
+        return _stacked_model(key, random_state, n_jobs, classify)
+    if key in BLENDS:
         # equal weights, the a-priori choice (on the main job's validation rows they beat
         # 0.7/0.3 and 0.8/0.2 in favour of the network: benchmarks/transfer_selection.py)
-        members = (("irnet17_oqmd", "extra_trees_oqmd_prediction")
-                   if key == "irnet17_oqmd_blend" else ("irnet17", "extra_trees"))
         built = [(name, make_model(name, random_state=random_state, n_jobs=n_jobs,
-                                   task=task, **network_params)) for name in members]
+                                   task=task, **network_params)) for name in BLENDS[key]]
         return VotingClassifier(built, voting="soft") if classify else VotingRegressor(built)
     network_class = IRNetClassifier if classify else IRNetRegressor
     network = network_class(architecture="irnet17", random_state=random_state,
                             **network_params)
-    if "oqmd" in key:
+    start = _FINE_TUNED_NETWORKS[key]
+    if start is not None:
         # the network settings apply as given: on validation rows of the main job's data,
         # no fine-tuning variant beat them by more than the fold spread
         # (benchmarks/transfer_selection.py)
-        network.set_params(pretrained=PRETRAINED_OQMD)
-    elif "mp_gap" in key:
-        network.set_params(pretrained=PRETRAINED_MP_GAP)
-    elif "mp_e_form" in key:
-        network.set_params(pretrained=PRETRAINED_MP_E_FORM)
+        network.set_params(pretrained=_pretrained_source(start))
     if key.endswith("_ensemble"):
         ensemble = DeepEnsembleClassifier if classify else DeepEnsembleRegressor
         return ensemble(network, n_estimators=5, random_state=random_state)

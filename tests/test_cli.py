@@ -166,6 +166,31 @@ def test_classification_csv_gives_classifier_table_and_roc_plots(tmp_path, capsy
     assert "regression-only" in capsys.readouterr().err
 
 
+def test_class_weight_option_weighs_the_models_that_take_weights(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    elements = ["Na", "K", "Fe", "Cu", "Al", "Mg", "Ni", "Zn", "Si", "Co", "Ca", "Ti"]
+    formulas = [f"{a}{rng.integers(1, 4)}{b}{rng.integers(1, 4)}"
+                for a, b in rng.choice(elements, size=(80, 2))]
+    # about one row in five is positive: unweighted models lean to the majority class
+    positive = [int(f[0] in "FCN" and f[1] != "a") for f in formulas]
+    csv = tmp_path / "rare.csv"
+    pd.DataFrame({"formula": formulas, "rare": positive}).to_csv(csv, index=False)
+    common = ["compare", "--dataset", str(csv), "--target-col", "rare", "--task",
+              "classification", "--models", "random_forest,dummy", "--cv", "2", "--no-plots"]
+    assert main([*common, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*common, "--class-weight", "balanced", "--out", str(tmp_path / "w")]) == 0
+    assert "class weights: balanced; unweighted, as they take none: dummy" in (
+        capsys.readouterr().out)
+    plain, weighted = (pd.read_csv(tmp_path / name / "scores.csv") for name in ("plain", "w"))
+    forest = "model == 'random_forest'"
+    assert not np.allclose(plain.query(forest)["roc_auc"], weighted.query(forest)["roc_auc"])
+    pd.testing.assert_frame_equal(plain.query("model == 'dummy'")[["roc_auc", "accuracy"]],
+                                  weighted.query("model == 'dummy'")[["roc_auc", "accuracy"]])
+    config = json.loads((tmp_path / "w" / "config.json").read_text())
+    assert config["arguments"]["class_weight"] == "balanced"
+    assert main([*common[:-3], "--class-weight", "heavy"]) == 2
+
+
 @pytest.mark.slow
 def test_matbench_classification_task_on_official_folds(shared_data, tmp_path):
     # featurizes the 4,921 compositions of expt_is_metal: about a minute

@@ -192,10 +192,14 @@ def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, m
     monkeypatch.setattr(compare_module, "PRETRAINED_OQMD",
                         str(source.fit(X, target).save(tmp_path / "source.safetensors")))
     y = _labels(X)
+    stacked = {f"{baseline}_{source}"
+               for baseline in ("random_forest", "extra_trees", "hist_gradient_boosting")
+               for source in ("oqmd_prediction", "mp_gap_prediction", "mp_e_form_prediction",
+                              "pretrained_predictions")}
     assert set(CLASSIFICATION_TRANSFER_MODELS) == {
         "irnet17_oqmd", "irnet17_mp_e_form", "irnet17_mp_gap", "irnet17_ensemble",
-        "irnet17_oqmd_ensemble", "extra_trees_oqmd", "extra_trees_oqmd_prediction",
-        "irnet17_oqmd_blend", "irnet17_extra_trees_blend"}
+        "irnet17_oqmd_ensemble", "extra_trees_oqmd", "irnet17_oqmd_blend",
+        "irnet17_extra_trees_blend", "irnet17_mp_gap_blend", *stacked}
     names = ["irnet17_oqmd_blend", "irnet17_extra_trees_blend", "extra_trees_oqmd",
              "irnet17_oqmd_ensemble"]
     result = compare_models(names, X, y, cv=2, task="classification", max_iter=3,
@@ -222,6 +226,57 @@ def test_transfer_and_blend_classifiers_run_by_name(regression_data, tmp_path, m
         ensemble.predict_proba(X),
         np.mean([member.predict_proba(X) for member in ensemble.estimators_], axis=0))
     assert result.summary()["roc_auc_mean"].min() > 0.8
+
+
+def test_stacked_models_append_the_pretrained_predictions(regression_data, tmp_path,
+                                                         monkeypatch):
+    from sklearn_irnet import compare as compare_module
+
+    X, target = regression_data
+    sources = {}
+    for constant, seed in (("PRETRAINED_OQMD", 0), ("PRETRAINED_MP_GAP", 1),
+                           ("PRETRAINED_MP_E_FORM", 2)):
+        network = IRNetRegressor(**{**FAST_PARAMS, "random_state": seed})
+        path = str(network.fit(X, target + seed).save(tmp_path / f"{constant}.safetensors"))
+        monkeypatch.setattr(compare_module, constant, path)
+        sources[constant] = network
+    y = _labels(X)
+    names = ["hist_gradient_boosting_mp_gap_prediction", "extra_trees_pretrained_predictions"]
+    result = compare_models(names, X, y, cv=2, task="classification")
+    assert result.summary()["roc_auc_mean"].min() > 0.8
+    # one source: the attributes, then the band-gap network's prediction
+    single = result.estimators[names[0]][0]
+    assert type(single[-1]).__name__ == "HistGradientBoostingClassifier"
+    np.testing.assert_allclose(single[0].transform(X)[:, -1],
+                               sources["PRETRAINED_MP_GAP"].predict(X), rtol=1e-6)
+    # all three: the attributes, then one column per network in PRETRAINED_SOURCES order
+    stacked = result.estimators[names[1]][0]
+    assert type(stacked[-1]).__name__ == "ExtraTreesClassifier"
+    features = stacked[0].transform(X)
+    assert features.shape == (len(X), X.shape[1] + 3)
+    np.testing.assert_array_equal(features[:, :X.shape[1]], X)
+    for column, constant in enumerate(("PRETRAINED_OQMD", "PRETRAINED_MP_GAP",
+                                       "PRETRAINED_MP_E_FORM")):
+        np.testing.assert_allclose(features[:, X.shape[1] + column],
+                                   sources[constant].predict(X), rtol=1e-6)
+    assert list(stacked[0].get_feature_names_out()[-3:]) == [
+        f"{source}_prediction__pretrained_prediction"
+        for source in ("oqmd", "mp_gap", "mp_e_form")]
+    # class weights reach every step and member that takes them, and nothing else
+    blend = make_model("irnet17_mp_gap_blend", task="classification", class_weight="balanced")
+    weights = {k: v for k, v in blend.get_params().items() if k.endswith("class_weight")}
+    assert weights == {"irnet17_mp_gap__class_weight": "balanced",
+                       "hist_gradient_boosting_mp_gap_prediction__"
+                       "histgradientboostingclassifier__class_weight": "balanced"}
+    assert make_model("extra_trees", task="classification").class_weight is None
+    with pytest.raises(ValueError, match="'knn' takes no class weights"):
+        make_model("knn", task="classification", class_weight="balanced")
+    with pytest.raises(ValueError, match="class_weight is for classification"):
+        make_model("random_forest", class_weight="balanced")
+    # the regressor twins exist for every baseline and source
+    regressor = make_model("random_forest_mp_e_form_prediction")
+    assert type(regressor[-1]).__name__ == "RandomForestRegressor"
+    assert regressor[0].model == compare_module.PRETRAINED_MP_E_FORM
 
 
 def _labels(X):
