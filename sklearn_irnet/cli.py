@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=None,
-                        help=f"comma-separated models from: {', '.join(MODEL_NAMES)} "
+                        help=f"comma-separated models from: {', '.join(MODEL_NAMES)}; "
+                             "names joined by + make their equal-weight blend, e.g. "
+                             "irnet17_oqmd+extra_trees_mp_gap_prediction "
                              f"(default: {','.join(DEFAULT_MODELS)}; for classification "
                              f"{','.join(DEFAULT_CLASSIFICATION_MODELS)})")
     parser.add_argument("--features", default="magpie", choices=tuple(FEATURE_SETS),

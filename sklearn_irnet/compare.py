@@ -259,8 +259,12 @@ def make_model(
     name : str
         A baseline from :data:`BASELINES` (``"random_forest"``, ``"extra_trees"``,
         ``"hist_gradient_boosting"``, ``"ridge"``, ``"knn"``, ``"dummy"``), a network
-        preset of the paper (``"irnet17"``, ``"plain17"``, ``"srnet48"``, ...) or a
-        transfer-learning or ensemble model from :data:`TRANSFER_MODELS`.
+        preset of the paper (``"irnet17"``, ``"plain17"``, ``"srnet48"``, ...), a
+        transfer-learning or ensemble model from :data:`TRANSFER_MODELS`, or two or more
+        of these joined by ``+`` (``"irnet17_oqmd+extra_trees_mp_gap_prediction"``): the
+        equal-weight mean of their predictions, a
+        :class:`~sklearn.ensemble.VotingRegressor` (for classification a soft
+        :class:`~sklearn.ensemble.VotingClassifier`, averaging class probabilities).
     random_state : int or None, default=0
         Seed of the model.
     n_jobs : int or None, default=None
@@ -301,6 +305,8 @@ def make_model(
     'RandomForestRegressor'
     >>> type(make_model("irnet17", task="classification")).__name__
     'IRNetClassifier'
+    >>> [member for member, _ in make_model("irnet17+extra_trees").estimators]
+    ['irnet17', 'extra_trees']
     >>> make_model("random_forest_mp_gap_prediction", task="classification",
     ...            class_weight="balanced")[-1].class_weight
     'balanced'
@@ -308,13 +314,22 @@ def make_model(
     key = name.strip().lower()
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
-    if task == "classification":
-        model = _classification_model(key, name, random_state, n_jobs, network_params)
-        return model if class_weight is None else _with_class_weight(model, name,
-                                                                     class_weight)
-    if class_weight is not None:
+    if class_weight is not None and task != "classification":
         raise ValueError(f"class_weight is for classification; model {name!r} was asked "
                          f"for with task={task!r}.")
+    if "+" in key:
+        model = _blend(key.split("+"), name, random_state, n_jobs, task, network_params)
+    elif task == "classification":
+        model = _classification_model(key, name, random_state, n_jobs, network_params)
+    else:
+        model = _regression_model(key, name, random_state, n_jobs, network_params)
+    return model if class_weight is None else _with_class_weight(model, name, class_weight)
+
+
+def _regression_model(
+    key: str, name: str, random_state: int | None, n_jobs: int | None,
+    network_params: dict[str, Any],
+) -> BaseEstimator:
     if key in BASELINES:
         return BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
@@ -322,6 +337,23 @@ def make_model(
     if key in TRANSFER_MODELS:
         return _transfer_model(key, random_state, n_jobs, network_params)
     raise ValueError(f"Unknown model {name!r}; available models: {', '.join(MODEL_NAMES)}.")
+
+
+def _blend(
+    members: Sequence[str], name: str, random_state: int | None, n_jobs: int | None,
+    task: str, network_params: dict[str, Any],
+) -> BaseEstimator:
+    """The equal-weight mean of the named models' predictions (class probabilities for
+    classification)."""
+    members = [member.strip() for member in members]
+    if len(members) < 2 or "" in members or len(set(members)) < len(members):
+        raise ValueError(f"A blend names two or more different models joined by '+', e.g. "
+                         f"'irnet17_oqmd+extra_trees_mp_gap_prediction'; got {name!r}.")
+    built = [(member, make_model(member, random_state=random_state, n_jobs=n_jobs, task=task,
+                                 **network_params)) for member in members]
+    if task == "classification":
+        return VotingClassifier(built, voting="soft")
+    return VotingRegressor(built)
 
 
 def _with_class_weight(model: BaseEstimator, name: str,
@@ -401,9 +433,7 @@ def _transfer_model(
     if key in BLENDS:
         # equal weights, the a-priori choice (on the main job's validation rows they beat
         # 0.7/0.3 and 0.8/0.2 in favour of the network: benchmarks/transfer_selection.py)
-        built = [(name, make_model(name, random_state=random_state, n_jobs=n_jobs,
-                                   task=task, **network_params)) for name in BLENDS[key]]
-        return VotingClassifier(built, voting="soft") if classify else VotingRegressor(built)
+        return _blend(BLENDS[key], key, random_state, n_jobs, task, network_params)
     network_class = IRNetClassifier if classify else IRNetRegressor
     network = network_class(architecture="irnet17", random_state=random_state,
                             **network_params)

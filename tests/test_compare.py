@@ -279,6 +279,34 @@ def test_stacked_models_append_the_pretrained_predictions(regression_data, tmp_p
     assert regressor[0].model == compare_module.PRETRAINED_MP_E_FORM
 
 
+def test_models_joined_by_plus_make_an_equal_weight_blend(regression_data):
+    X, y = regression_data
+    blend = make_model("ridge + knn", random_state=3)
+    assert [name for name, _ in blend.estimators] == ["ridge", "knn"]
+    blend.fit(X, y)
+    ridge, knn = blend.estimators_
+    np.testing.assert_allclose(blend.predict(X), (ridge.predict(X) + knn.predict(X)) / 2)
+    result = compare_models(["ridge+knn", "ridge"], X, y, cv=3)
+    assert result.scores.query("model == 'ridge+knn'")["mae"].notna().all()
+    labels = _labels(X)
+    vote = make_model("random_forest+logistic_regression", task="classification",
+                      class_weight="balanced").fit(X, labels)
+    assert vote.voting == "soft"
+    assert {member.__class__.__name__ for member in vote.estimators_} == {
+        "RandomForestClassifier", "Pipeline"}
+    assert vote.named_estimators_["random_forest"].class_weight == "balanced"
+    forest, logistic = vote.estimators_
+    np.testing.assert_allclose(vote.predict_proba(X),
+                               (forest.predict_proba(X) + logistic.predict_proba(X)) / 2)
+    for bad in ("ridge+ridge", "ridge+", "+knn"):
+        with pytest.raises(ValueError, match="two or more different models joined by"):
+            make_model(bad)
+    with pytest.raises(ValueError, match="Unknown model 'lasso'"):
+        make_model("ridge+lasso")
+    with pytest.raises(ValueError, match=r"'knn\+dummy' takes no class weights"):
+        make_model("knn+dummy", task="classification", class_weight="balanced")
+
+
 def _labels(X):
     return np.where(X[:, 0] - X[:, 1] > 0.3, "metal", "insulator")
 
