@@ -10,11 +10,16 @@ scores the validation rows. Classification tasks: every model gets
 Matbench's metric), scored by balanced accuracy (Matbench's label ROC-AUC for two
 classes), ROC-AUC of the probabilities and the Brier score. Regression tasks: MAE and
 RMSE. Every blend named in ``--blends`` (``a+b``) is scored from the same fitted members,
-as the mean of their predictions (class probabilities, with labels at 0.5), which is what
-:class:`~sklearn.ensemble.VotingClassifier` with ``voting="soft"`` and
-:class:`~sklearn.ensemble.VotingRegressor` predict. The official test rows are never
-touched: the chosen model is then scored on them with ``sklearn-irnet matbench --models
-...``.
+as the mean of their predictions, which is what :class:`~sklearn.ensemble.VotingRegressor`
+and :class:`~sklearn.ensemble.VotingClassifier` with ``voting="soft"`` predict. Labels
+are the class of larger probability, with a tie (exactly 0.5, common for forests) going
+to the first class, as ``predict`` decides it.
+
+What "validation rows only" means here: no official test row of a fold is used while that
+fold's candidates are fitted and scored. A choice made on the mean over all five folds,
+though, has seen the other folds' test rows among their validation rows (the official
+folds partition the data), so the test score of the model chosen that way is not a nested
+estimate; ``matbench_nested_selection.py`` gives that.
 
 Example::
 
@@ -75,10 +80,11 @@ def validation_prediction(name: str, X: np.ndarray, y: np.ndarray, fit_rows: np.
 
 def score(truth: np.ndarray, prediction: np.ndarray, classification: bool
           ) -> dict[str, float]:
-    """Classification: balanced accuracy of the labels at 0.5, ROC-AUC and Brier score of
-    the probabilities. Regression: MAE and RMSE."""
+    """Classification: balanced accuracy of the labels (class 1 where its probability
+    exceeds 0.5), ROC-AUC and Brier score of the probabilities. Regression: MAE and
+    RMSE."""
     if classification:
-        labels = (prediction >= 0.5).astype(truth.dtype)
+        labels = (prediction > 0.5).astype(truth.dtype)  # a tie goes to class 0
         return {"labels": balanced_accuracy_score(truth, labels),
                 "proba": roc_auc_score(truth, prediction),
                 "brier": brier_score_loss(truth, prediction)}

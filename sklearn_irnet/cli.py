@@ -177,11 +177,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parse_models(text: str) -> list[str]:
-    names = [name.strip().lower() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in MODEL_NAMES]
+    """The model names of --models; a blend ``a+b`` is checked member by member."""
+    names = ["+".join(part.strip() for part in name.split("+"))
+             for name in (name.strip().lower() for name in text.split(",")) if name]
+    unknown = [name for name in names
+               if any(part not in MODEL_NAMES for part in name.split("+"))]
     if unknown or not names:
         raise UsageError(
-            f"unknown model(s) {unknown or text!r}; choose from {', '.join(MODEL_NAMES)}"
+            f"unknown model(s) {unknown or text!r}; choose from {', '.join(MODEL_NAMES)}, "
+            "or join two or more with + for their blend"
         )
     return names
 
@@ -254,18 +258,19 @@ def _weighted(models: list[str], task: str, args: argparse.Namespace
               ) -> list[str] | dict[str, Any]:
     """The model names, or (with --class-weight on a classification task) the models built
     with those class weights; a model that takes none is built without and says so."""
-    if args.class_weight is None or task != "classification":
+    if args.class_weight is None:
         return models
-    from .compare import make_model
+    if task != "classification":
+        _log(f"--class-weight {args.class_weight} does not apply to a {task} task: ignored")
+        return models
+    from .compare import make_model, takes_class_weight
 
-    built, unweighted = {}, []
     params = {"random_state": args.random_state, "task": task, **_network_params(args)}
-    for name in models:
-        try:
-            built[name] = make_model(name, class_weight=args.class_weight, **params)
-        except ValueError:
-            built[name] = make_model(name, **params)
-            unweighted.append(name)
+    built = {name: make_model(name, **params) for name in models}
+    unweighted = [name for name, model in built.items() if not takes_class_weight(model)]
+    built = {name: model if name in unweighted else
+             make_model(name, class_weight=args.class_weight, **params)
+             for name, model in built.items()}
     _log(f"class weights: {args.class_weight}"
          + (f"; unweighted, as they take none: {', '.join(unweighted)}" if unweighted else ""))
     return built

@@ -249,7 +249,7 @@ def make_model(
     random_state: int | None = 0,
     n_jobs: int | None = None,
     task: str = "regression",
-    class_weight: Mapping[Any, float] | str | None = None,
+    class_weight: dict[Any, float] | str | None = None,
     **network_params: Any,
 ) -> BaseEstimator:
     """Build a ready-made regressor or classifier by name.
@@ -356,13 +356,35 @@ def _blend(
     return VotingRegressor(built)
 
 
+def takes_class_weight(model: BaseEstimator) -> bool:
+    """Whether some step or member of ``model`` has a ``class_weight`` parameter.
+
+    Parameters
+    ----------
+    model : estimator
+        A classifier, a pipeline, a blend or a deep ensemble.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> takes_class_weight(make_model("irnet17_mp_gap_blend", task="classification"))
+    True
+    >>> takes_class_weight(make_model("knn", task="classification"))
+    False
+    """
+    return any(key.split("__")[-1] == "class_weight" for key in model.get_params())
+
+
 def _with_class_weight(model: BaseEstimator, name: str,
-                       class_weight: Mapping[Any, float] | str) -> BaseEstimator:
+                       class_weight: dict[Any, float] | str) -> BaseEstimator:
     """``model`` with ``class_weight`` on every step (or member) that takes one."""
-    names = [key for key in model.get_params() if key.split("__")[-1] == "class_weight"]
-    if not names:
+    if not takes_class_weight(model):
         raise ValueError(f"Model {name!r} takes no class weights ({type(model).__name__}); "
                          f"leave class_weight unset for it.")
+    names = [key for key in model.get_params() if key.split("__")[-1] == "class_weight"]
     return model.set_params(**dict.fromkeys(names, class_weight))
 
 
@@ -390,7 +412,7 @@ def _pretrained_source(short_name: str) -> str:
             "mp_e_form": PRETRAINED_MP_E_FORM}[short_name]
 
 
-_FINE_TUNED_NETWORKS = {
+_FINE_TUNED_NETWORKS: dict[str, str | None] = {
     "irnet17_oqmd": "oqmd", "irnet17_oqmd_ensemble": "oqmd", "irnet17_mp_gap": "mp_gap",
     "irnet17_mp_e_form": "mp_e_form", "irnet17_ensemble": None,
 }

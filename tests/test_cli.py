@@ -191,6 +191,28 @@ def test_class_weight_option_weighs_the_models_that_take_weights(tmp_path, capsy
     assert main([*common[:-3], "--class-weight", "heavy"]) == 2
 
 
+def test_class_weight_reaches_networks_with_the_command_line_settings(capsys):
+    from sklearn_irnet.cli import _parse_models, _weighted, build_parser
+
+    args = build_parser().parse_args(["matbench", "--class-weight", "balanced",
+                                      "--max-epochs", "3", "--random-state", "5"])
+    names = _parse_models("irnet17_oqmd_ensemble, random_forest + knn,dummy")
+    assert names == ["irnet17_oqmd_ensemble", "random_forest+knn", "dummy"]
+    built = _weighted(names, "classification", args)
+    ensemble = built["irnet17_oqmd_ensemble"]
+    assert ensemble.random_state == 5 and ensemble.estimator.max_iter == 3
+    assert ensemble.estimator.class_weight == "balanced"
+    blend = built["random_forest+knn"]
+    assert blend.named_estimators["random_forest"].class_weight == "balanced"
+    assert blend.named_estimators["random_forest"].random_state == 5
+    assert "unweighted, as they take none: dummy" in capsys.readouterr().out
+    # a regression task keeps the names (and says the option does not apply)
+    assert _weighted(["ridge"], "regression", args) == ["ridge"]
+    assert "does not apply to a regression task: ignored" in capsys.readouterr().out
+    assert main(["matbench", "--models", "ridge+lasso"]) == 2
+    assert "unknown model(s) ['ridge+lasso']" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_matbench_classification_task_on_official_folds(shared_data, tmp_path):
     # featurizes the 4,921 compositions of expt_is_metal: about a minute
