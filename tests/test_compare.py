@@ -307,6 +307,14 @@ def test_models_joined_by_plus_make_an_equal_weight_blend(regression_data):
         make_model("knn+dummy", task="classification", class_weight="balanced")
 
 
+def test_every_transfer_model_builds_for_both_tasks():
+    from sklearn_irnet.compare import TRANSFER_MODELS
+
+    for name in TRANSFER_MODELS:
+        assert not is_classifier(make_model(name)), name
+        assert is_classifier(make_model(name, task="classification")), name
+
+
 def _labels(X):
     return np.where(X[:, 0] - X[:, 1] > 0.3, "metal", "insulator")
 
