@@ -111,7 +111,8 @@ _online = os.environ.get("SKLEARN_IRNET_DOCS_ONLINE") == "1"
 _offline = _intersphinx.offline_inventories(DOCS / "_build" / "inventories")
 intersphinx_mapping = _intersphinx.mapping(online=_online, offline=_offline)
 intersphinx_timeout = 10
-for _name in _intersphinx.unlinked(intersphinx_mapping):
+_UNLINKED = set(_intersphinx.unlinked(intersphinx_mapping))
+for _name in sorted(_UNLINKED):
     logger.info("intersphinx: no inventory for %s in this build; its names stay plain text",
                 _name)
 
@@ -130,7 +131,6 @@ def _skip_member(app, what, name, obj, skip, options):  # noqa: ARG001 (Sphinx's
 
 
 _SKLEARN_GUIDE_LABELS = ("accuracy_score", "r2_score")
-_UNLINKED = set(_intersphinx.unlinked(intersphinx_mapping))
 
 
 def _plain_sklearn_labels(app, env, node, contnode):  # noqa: ARG001 (Sphinx's signature)

@@ -263,14 +263,13 @@ def _weighted(models: list[str], task: str, args: argparse.Namespace
     if task != "classification":
         _log(f"--class-weight {args.class_weight} does not apply to a {task} task: ignored")
         return models
-    from .compare import make_model, takes_class_weight
+    from .compare import _with_class_weight, make_model, takes_class_weight
 
-    params = {"random_state": args.random_state, "task": task, **_network_params(args)}
-    built = {name: make_model(name, **params) for name in models}
+    built = {name: make_model(name, random_state=args.random_state, task=task,
+                              **_network_params(args)) for name in models}
     unweighted = [name for name, model in built.items() if not takes_class_weight(model)]
-    built = {name: model if name in unweighted else
-             make_model(name, class_weight=args.class_weight, **params)
-             for name, model in built.items()}
+    for name in set(built) - set(unweighted):
+        _with_class_weight(built[name], name, args.class_weight)
     _log(f"class weights: {args.class_weight}"
          + (f"; unweighted, as they take none: {', '.join(unweighted)}" if unweighted else ""))
     return built

@@ -375,16 +375,21 @@ def takes_class_weight(model: BaseEstimator) -> bool:
     >>> takes_class_weight(make_model("knn", task="classification"))
     False
     """
-    return any(key.split("__")[-1] == "class_weight" for key in model.get_params())
+    return bool(_class_weight_params(model))
+
+
+def _class_weight_params(model: BaseEstimator) -> list[str]:
+    """The (nested) parameter names of ``model`` that end in ``class_weight``."""
+    return [key for key in model.get_params() if key.split("__")[-1] == "class_weight"]
 
 
 def _with_class_weight(model: BaseEstimator, name: str,
                        class_weight: dict[Any, float] | str) -> BaseEstimator:
     """``model`` with ``class_weight`` on every step (or member) that takes one."""
-    if not takes_class_weight(model):
+    names = _class_weight_params(model)
+    if not names:
         raise ValueError(f"Model {name!r} takes no class weights ({type(model).__name__}); "
                          f"leave class_weight unset for it.")
-    names = [key for key in model.get_params() if key.split("__")[-1] == "class_weight"]
     return model.set_params(**dict.fromkeys(names, class_weight))
 
 
