@@ -1,0 +1,321 @@
+"""Cross-validate estimators on shared (repeated) splits: :func:`compare_models` and
+:func:`training_size_curve`."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.model_selection import cross_validate
+
+from ._provenance import provenance
+from ._results import ModelComparison, metric_label
+from ._scoring import Metric, resolve_scoring
+from ._splits import groups_for, repeats_of, resolve_cv
+
+
+def _named_models(models: Mapping[str, Any] | Iterable[Any]) -> dict[str, BaseEstimator]:
+    """``{name: estimator}``; a list is named after the estimators' classes."""
+    if isinstance(models, Mapping):
+        named = {str(name): model for name, model in models.items()}
+    else:
+        named = {}
+        for model in models:
+            base = type(model).__name__.lower()
+            name, count = base, 1
+            while name in named:
+                count += 1
+                name = f"{base}-{count}"
+            named[name] = model
+    if not named:
+        raise ValueError("models is empty: give at least one estimator.")
+    for name, model in named.items():
+        if isinstance(model, str):
+            raise ValueError(
+                f"Model {name!r} is the string {model!r}: compare_models takes estimator "
+                "objects. Build the command line's models by name with "
+                "sklearn_irnet.models.make_model(name).")
+        if not hasattr(model, "fit") or not hasattr(model, "get_params"):
+            raise ValueError(f"Model {name!r} is not a scikit-learn estimator "
+                             f"({type(model).__name__}).")
+    return named
+
+
+def _task_of(named: Mapping[str, BaseEstimator]) -> str:
+    """"classification" when every model is a classifier, "regression" when every one is a
+    regressor; mixing them is an error."""
+    kinds = {name: "classification" if is_classifier(model) else
+             "regression" if is_regressor(model) else "unknown"
+             for name, model in named.items()}
+    unknown = [name for name, kind in kinds.items() if kind == "unknown"]
+    if unknown:
+        raise ValueError(f"Models {unknown} are neither regressors nor classifiers "
+                         "(is_regressor/is_classifier are both False).")
+    if len(set(kinds.values())) > 1:
+        raise ValueError(f"compare_models compares regressors or classifiers, not both: "
+                         f"{kinds}.")
+    return next(iter(kinds.values()))
+
+
+def _take_rows(X: Any, rows: np.ndarray) -> Any:
+    return X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+
+
+def _prediction_columns(fitted: BaseEstimator, X_test: Any, classification: bool
+                        ) -> dict[str, np.ndarray]:
+    """Out-of-fold predictions of one split: ``y_pred`` (and ``y_std`` for models that
+    give one), or for classifiers the labels and class probabilities."""
+    if classification:
+        proba = np.asarray(fitted.predict_proba(X_test))
+        classes = fitted.classes_
+        columns = {"y_pred": classes[np.argmax(proba, axis=1)]}
+        if len(classes) == 2:
+            columns["y_score"] = proba[:, 1]
+        else:
+            columns.update({f"proba_{label}": proba[:, i] for i, label in enumerate(classes)})
+        return columns
+    if "return_std" in inspect.signature(fitted.predict).parameters:
+        y_pred, y_std = fitted.predict(X_test, return_std=True)
+        return {"y_pred": np.asarray(y_pred).ravel(), "y_std": np.asarray(y_std).ravel()}
+    return {"y_pred": np.asarray(fitted.predict(X_test)).ravel()}
+
+
+def compare_models(
+    models: Mapping[str, BaseEstimator] | Iterable[BaseEstimator],
+    X: Any,
+    y: Any,
+    *,
+    cv: int | Any = 5,
+    n_repeats: int = 3,
+    groups: Any = None,
+    scoring: str | Sequence[str] | Mapping[str, Any] | None = None,
+    random_state: int | None = 0,
+    n_jobs: int | None = None,
+    test_fold: Sequence[int] | np.ndarray | None = None,
+    return_estimators: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> ModelComparison:
+    """Cross-validate several estimators on the same (repeated) splits.
+
+    Every model is cloned and fitted on exactly the same training rows of every split, so
+    that paired differences between models are free of split-to-split noise. Whether the
+    task is regression or classification follows from the estimators
+    (:func:`~sklearn.base.is_classifier`). Featurize before calling this function (or put
+    the featurizer in each model's pipeline).
+
+    Parameters
+    ----------
+    models : mapping of name to estimator, or iterable of estimators
+        The models (pipelines, searches, ensembles: any estimator). A list is named after
+        the estimators' classes.
+    X : array-like of shape (n_samples, n_features)
+        Feature matrix.
+    y : array-like of shape (n_samples,)
+        Target (class labels for classification).
+    cv : int, splitter or iterable, default=5
+        Folds per repeat, see :func:`resolve_cv`: an int gives a shuffled KFold (grouped
+        when ``groups`` repeat; stratified for classifiers); a splitter or a list of
+        ``(train, test)`` index pairs is used as given.
+    n_repeats : int, default=3
+        Repeats of an int ``cv`` with new shuffles, so 3 × 5-fold by default: the mean over
+        15 splits is steadier than over 5 and its interval narrower, which matters on the
+        small datasets of materials science. Must be 1 with ``test_fold`` or a splitter
+        object.
+    groups : array-like, optional
+        Group label of each row (e.g. the reduced formula); rows of a group stay on one
+        side of every split made from an int ``cv``, and group-aware splitters receive
+        them.
+    scoring : str, list of str, dict or None, default=None
+        Metrics, see :func:`~sklearn_irnet.compare.resolve_scoring`; the first orders the
+        summary and is the one the paired tests compare. None: MAE, RMSE, R² for
+        regressors; ROC-AUC, ROC-AUC of labels, accuracy, F1, Brier for classifiers.
+    random_state : int or None, default=0
+        Seed of the shuffled splits (the models keep their own ``random_state``).
+    n_jobs : int or None, default=None
+        Splits fitted in parallel by :func:`~sklearn.model_selection.cross_validate`.
+    test_fold : array-like of int, optional
+        Predefined fold of every row, e.g. Matbench's official folds (overrides ``cv``).
+    return_estimators : bool, default=True
+        Keep every split's fitted estimator in :attr:`ModelComparison.estimators`.
+    progress : callable, optional
+        Called with a one-line message after each model (e.g. ``print``).
+
+    Returns
+    -------
+    ModelComparison
+        Per-split scores, out-of-fold predictions, fitted estimators and provenance; its
+        :meth:`~ModelComparison.summary` gives corrected 95 % intervals and the paired
+        test of every model against the best.
+
+    Raises
+    ------
+    ValueError
+        If ``models`` is empty, holds strings or non-estimators, or mixes regressors and
+        classifiers; if the splits or the metrics are invalid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from sklearn.linear_model import Ridge
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 3))
+    >>> y = X[:, 0] + 0.1 * rng.normal(size=60)
+    >>> result = compare_models({"ridge": Ridge(), "mean": DummyRegressor()}, X, y, cv=3)
+    >>> list(result.summary().index), len(result.scores)
+    (['ridge', 'mean'], 18)
+    >>> bool(result.summary().loc["mean", "distinguishable"])
+    True
+    """
+    named = _named_models(models)
+    task = _task_of(named)
+    classification = task == "classification"
+    metrics = resolve_scoring(scoring, classification)
+    splitter = resolve_cv(cv, n_repeats=n_repeats, test_fold=test_fold, groups=groups,
+                          random_state=random_state, stratify=classification)
+    groups = groups_for(cv, splitter, groups)
+    splits = list(splitter.split(X, y, groups)) if hasattr(splitter, "split") \
+        else list(splitter)
+    record = provenance(named, splitter=splitter, n_repeats=repeats_of(splitter, len(splits)),
+                        random_state=random_state, n_jobs=n_jobs)
+    started = time.perf_counter()
+    score_rows, prediction_frames, estimators = [], [], {}
+    for position, (name, estimator) in enumerate(named.items(), start=1):
+        model_started = time.perf_counter()
+        rows, frames, fitted = _cross_validate_one(
+            name, estimator, X, y, splits, groups, metrics, classification, n_jobs,
+            repeats_of(splitter, len(splits)))
+        score_rows += rows
+        prediction_frames += frames
+        if return_estimators:
+            estimators[name] = fitted
+        if progress is not None:
+            progress(_progress_line(position, len(named), name, rows, metrics[0],
+                                    time.perf_counter() - model_started))
+    record["duration_s"] = round(time.perf_counter() - started, 1)
+    return ModelComparison(
+        scores=pd.DataFrame(score_rows),
+        predictions=pd.concat(prediction_frames, ignore_index=True),
+        metrics=tuple(metric.name for metric in metrics),
+        lower_is_better=tuple(metric.name for metric in metrics if metric.lower_is_better),
+        task=task, estimators=estimators, provenance=record,
+    )
+
+
+def _cross_validate_one(
+    name: str, estimator: BaseEstimator, X: Any, y: Any, splits: list, groups: Any,
+    metrics: tuple[Metric, ...], classification: bool, n_jobs: int | None, n_repeats: int,
+) -> tuple[list[dict[str, Any]], list[pd.DataFrame], list[BaseEstimator]]:
+    """One model over every split: score rows, prediction frames, fitted estimators."""
+    result = cross_validate(
+        clone(estimator), X, y, groups=groups, cv=splits, n_jobs=n_jobs,
+        scoring={metric.name: metric for metric in metrics}, return_estimator=True,
+        return_indices=True, error_score="raise",
+    )
+    y_array = np.asarray(y)
+    folds_per_repeat = len(splits) // n_repeats
+    rows, frames = [], []
+    for split, (fitted, test_idx) in enumerate(
+            zip(result["estimator"], result["indices"]["test"], strict=True)):
+        place = {"model": name, "repeat": split // folds_per_repeat,
+                 "fold": split % folds_per_repeat, "split": split}
+        rows.append({**place, "n_train": len(result["indices"]["train"][split]),
+                     "n_test": len(test_idx),
+                     **{metric.name: result[f"test_{metric.name}"][split]
+                        for metric in metrics},
+                     "fit_time": result["fit_time"][split],
+                     "score_time": result["score_time"][split]})
+        # predicted again, outside the timing, for parity plots, ROC curves and intervals
+        columns = _prediction_columns(fitted, _take_rows(X, test_idx), classification)
+        frames.append(pd.DataFrame({**place, "row": test_idx, "y_true": y_array[test_idx],
+                                    **columns}))
+    return rows, frames, list(result["estimator"])
+
+
+def _progress_line(position: int, total: int, name: str, rows: list[dict[str, Any]],
+                   metric: Metric, seconds: float) -> str:
+    values = np.array([row[metric.name] for row in rows], dtype=float)
+    return (f"[{position}/{total}] {name}: {metric_label(metric.name)} "
+            f"{np.nanmean(values):.4g} ± {np.nanstd(values):.2g} over {len(values)} splits "
+            f"({seconds:.1f} s)")
+
+
+def training_size_curve(
+    models: Mapping[str, BaseEstimator] | Iterable[BaseEstimator],
+    X: Any,
+    y: Any,
+    fractions: Iterable[float],
+    *,
+    cv: int | Any = 5,
+    groups: Any = None,
+    full: ModelComparison | None = None,
+    scoring: str | Sequence[str] | Mapping[str, Any] | None = None,
+    n_jobs: int | None = None,
+    random_state: int | None = 0,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Test scores when each training fold is cut to fractions of its size.
+
+    The test part of every fold stays whole; the training part is a random subset of
+    ``fraction`` of its rows (at least 2), drawn once per fraction and fold.
+
+    Parameters
+    ----------
+    models, X, y, cv, groups, scoring, n_jobs, random_state, progress
+        As for :func:`compare_models` (one repeat of ``cv``).
+    fractions : iterable of float
+        Fractions of each training fold, in (0, 1].
+    full : ModelComparison, optional
+        The comparison on whole training folds (same ``cv``, ``groups``, ``random_state``,
+        one repeat): its scores are reused for fraction 1 instead of fitting again.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The per-split ``scores`` of :class:`ModelComparison` for every fraction, stacked;
+        ``n_train`` tells the fractions apart.
+
+    Raises
+    ------
+    ValueError
+        If a fraction lies outside (0, 1] or none is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    >>> table = training_size_curve([Ridge()], X, y, [0.5, 1.0], cv=3)
+    >>> sorted(table["n_train"].unique())
+    [np.int64(20), np.int64(40)]
+    """
+    fractions = sorted(set(fractions))
+    if not fractions or fractions[0] <= 0 or fractions[-1] > 1:
+        raise ValueError(f"fractions must lie in (0, 1], got {fractions}.")
+    named = _named_models(models)
+    splitter = resolve_cv(cv, groups=groups, random_state=random_state,
+                          stratify=_task_of(named) == "classification")
+    groups = groups_for(cv, splitter, groups)
+    rng = np.random.RandomState(random_state)
+    tables = []
+    for fraction in fractions:
+        if fraction == 1.0 and full is not None:
+            tables.append(full.scores)
+            continue
+        splits = []
+        for train, test in splitter.split(X, y, groups):
+            subset = rng.choice(train, max(2, int(round(fraction * len(train)))), replace=False)
+            splits.append((np.sort(subset), test))
+        if progress is not None:
+            progress(f"training size {fraction:g} of each fold:")
+        partial = compare_models(named, X, y, cv=splits, n_repeats=1, scoring=scoring,
+                                 n_jobs=n_jobs, random_state=random_state,
+                                 return_estimators=False, progress=progress)
+        tables.append(partial.scores)
+    return pd.concat(tables, ignore_index=True)
