@@ -47,11 +47,11 @@ from joblib import Parallel, delayed
 from sklearn.metrics import balanced_accuracy_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
-from sklearn_irnet.compare import PRESETS, TRANSFER_MODELS, make_model
 from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _study_models import PRESETS, TRANSFER_MODELS, make_model  # noqa: E402
 from matbench_classification import with_balanced_classes  # noqa: E402
 
 

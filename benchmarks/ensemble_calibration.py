@@ -120,8 +120,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     import torch
-
-    from sklearn_irnet.compare import make_model
+    from _study_models import make_model
 
     args = parse_args(argv)
     torch.set_num_threads(1)

@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -51,10 +51,13 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 
 from sklearn_irnet import IRNetClassifier
-from sklearn_irnet.compare import ModelComparison, _with_class_weight, compare_models, make_model
+from sklearn_irnet.compare import ModelComparison, compare_models
 from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_dataset
 from sklearn_irnet.featurize import make_featurizer
 from sklearn_irnet.reporting import leaderboard_markdown, write_comparison
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _study_models import _with_class_weight, make_model  # noqa: E402
 
 TASKS = ("matbench_expt_is_metal", "matbench_glass")
 BASELINES = ("random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression",
@@ -154,15 +157,11 @@ def main() -> None:
         parts: list[ModelComparison] = []
         for name, model in models.items():  # results rewritten after every model
             parts.append(compare_models({name: model}, X, y, test_fold=data.test_fold,
-                                        task="classification",
+                                        n_repeats=1,
                                         progress=lambda line: print(line, flush=True)))
-            result = ModelComparison(
-                scores=pd.concat([p.scores for p in parts], ignore_index=True),
-                predictions=pd.concat([p.predictions for p in parts], ignore_index=True),
-                estimators={k: v for p in parts for k, v in p.estimators.items()},
-                task="classification")
+            result = ModelComparison.combine(parts)
             write_comparison(out / task, result, target_label=data.target_label,
-                             config=config)
+                             run=config)
             table = leaderboard_markdown(task, result, MATBENCH_LEADERBOARD.get(task, {}))
             (out / task / "leaderboard.md").write_text(table + "\n")
         print(table, flush=True)

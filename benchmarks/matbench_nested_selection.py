@@ -34,12 +34,13 @@ import pandas as pd
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from sklearn_irnet.compare import compare_models, make_model
+from sklearn_irnet.compare import compare_models
 from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_dataset
 from sklearn_irnet.featurize import make_featurizer
 from sklearn_irnet.reporting import leaderboard_markdown, write_comparison
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _study_models import make_model  # noqa: E402
 from matbench_classification import with_balanced_classes  # noqa: E402
 
 CANDIDATES = ("random_forest", "extra_trees", "hist_gradient_boosting",
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         y = data.target.to_numpy(float).astype(np.int64)
         print(f"{task}: {len(y)} rows, official 5 folds; candidates {candidates}", flush=True)
         result = compare_models({"selected_on_validation": selector(candidates)}, X, y,
-                                test_fold=data.test_fold, task="classification",
+                                test_fold=data.test_fold, n_repeats=1,
                                 progress=lambda line: print(line, flush=True))
         rows = []
         for fold, search in enumerate(result.estimators["selected_on_validation"]):
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                   "scoring": "balanced_accuracy", "folds": "official Matbench v0.1 test_fold",
                   "features": "magpie (145)"}
         folder = args.out / task
-        write_comparison(folder, result, target_label=data.target_label, config=config)
+        write_comparison(folder, result, target_label=data.target_label, run=config)
         table = leaderboard_markdown(task, result, MATBENCH_LEADERBOARD.get(task, {}))
         (folder / "leaderboard.md").write_text(table + "\n")
         (folder / "selection.md").write_text(selection.to_markdown(index=False,

@@ -3,15 +3,21 @@
 from ._version import __version__
 from .architecture import PRESETS, StackSpec, parse_architecture_string, resolve_architecture
 from .classifier import IRNetClassifier
+from .compare import ModelComparison, compare_models
 from .ensemble import DeepEnsembleClassifier, DeepEnsembleRegressor
 from .estimator import LOSSES, PAPER_RECIPE, IRNetRegressor
 from .network import DeepRegressionNetwork, count_parameters
+from .transfer import PretrainedActivations, PretrainedPrediction
 
 __all__ = [
     "IRNetRegressor",
     "IRNetClassifier",
     "DeepEnsembleRegressor",
     "DeepEnsembleClassifier",
+    "PretrainedPrediction",
+    "PretrainedActivations",
+    "compare_models",
+    "ModelComparison",
     "PAPER_RECIPE",
     "LOSSES",
     "PRESETS",

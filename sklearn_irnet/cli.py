@@ -31,9 +31,10 @@ import pandas as pd
 
 from ._version import __version__
 from .cluster import SCHEDULER_ENV, SchedulerSpec, scheduler_from_env
-from .compare import MODEL_NAMES, ModelComparison, compare_models, resolve_cv
+from .compare import ModelComparison, compare_models, resolve_cv
 from .datasets import BUILTIN_DATASETS, FormulaDataset
 from .featurize import FEATURE_SETS
+from .models import MODEL_NAMES
 
 # plain17 is left out of the default list to keep the main job within 5 minutes on two
 # cores (it adds 134 s); `--models irnet17,plain17,...` brings it back
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--cv", type=int, default=5,
                          help="number of shuffled folds (default 5); rows sharing a formula "
                               "stay in one fold (GroupKFold) when formulas repeat")
+    compare.add_argument("--repeats", type=int, default=1,
+                         help="repeat the --cv folds with new shuffles (default 1, which keeps "
+                              "the main job within 5 minutes on 2 cores; 3 gives 3 x 5-fold, "
+                              "the library's default, and narrower intervals)")
     compare.add_argument("--limit", type=int, default=None,
                          help="use a random subset of this many rows (quick looks)")
     compare.add_argument("--train-sizes", default=None,
@@ -108,11 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=None,
-                        help=f"comma-separated models from: {', '.join(MODEL_NAMES)}; "
-                             "names joined by + make their equal-weight blend, e.g. "
-                             "irnet17_oqmd+extra_trees_mp_gap_prediction "
+                        help=f"comma-separated models from: {', '.join(MODEL_NAMES)} "
                              f"(default: {','.join(DEFAULT_MODELS)}; for classification "
-                             f"{','.join(DEFAULT_CLASSIFICATION_MODELS)})")
+                             f"{','.join(DEFAULT_CLASSIFICATION_MODELS)}; with --models-file "
+                             "and no --models, only the file's models)")
+    parser.add_argument("--models-file", default=None,
+                        help="a Python file that defines MODELS = {name: estimator}: any "
+                             "scikit-learn estimators (pipelines, stacks, blends, searches), "
+                             "compared beside the --models on the same folds")
+    parser.add_argument("--tune", action="store_true",
+                        help="give every named model the same budget of inner-CV search on "
+                             "the training rows of each fold (4 configurations, inner 3-fold; "
+                             "sklearn_irnet.models.TUNING_GRIDS); models from --models-file "
+                             "run as defined")
     parser.add_argument("--features", default="magpie", choices=tuple(FEATURE_SETS),
                         help="; ".join(f"{name}: {text}" for name, text in FEATURE_SETS.items()))
     parser.add_argument("--max-epochs", type=int, default=None,
@@ -150,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.command_line = "sklearn-irnet " + " ".join(argv)
         models = None if args.models is None else _parse_models(args.models)
+        if getattr(args, "repeats", 1) < 1:
+            raise UsageError(f"--repeats must be >= 1, got {args.repeats}")
         too_small = [value for value in (args.max_epochs, args.batch_size)
                      if value is not None and value < 1]
         if too_small or args.n_jobs == 0 or (args.learning_rate is not None
@@ -177,17 +192,49 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parse_models(text: str) -> list[str]:
-    """The model names of --models; a blend ``a+b`` is checked member by member."""
-    names = ["+".join(part.strip() for part in name.split("+"))
-             for name in (name.strip().lower() for name in text.split(",")) if name]
-    unknown = [name for name in names
-               if any(part not in MODEL_NAMES for part in name.split("+"))]
+    """The model names of --models, checked against the closed table."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in MODEL_NAMES]
     if unknown or not names:
-        raise UsageError(
-            f"unknown model(s) {unknown or text!r}; choose from {', '.join(MODEL_NAMES)}, "
-            "or join two or more with + for their blend"
-        )
+        hint = (" (blends and stacks are estimator objects now: define them in a "
+                "--models-file)" if any("+" in name for name in unknown) else "")
+        raise UsageError(f"unknown model(s) {unknown or text!r}; choose from "
+                         f"{', '.join(MODEL_NAMES)}, or give --models-file{hint}")
     return names
+
+
+def load_models_file(path: str | Path) -> dict[str, Any]:
+    """The ``MODELS`` mapping of a Python file (``--models-file``).
+
+    The file is run as a script (it is code: only run files you trust) and must define
+    ``MODELS = {name: estimator}`` with unfitted scikit-learn estimators.
+
+    Raises
+    ------
+    UsageError
+        If the file is missing, fails to run, or defines no proper ``MODELS``.
+    """
+    import runpy
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"--models-file {path}: no such file")
+    try:
+        namespace = runpy.run_path(str(path))
+    except Exception as error:  # the user's code: report it in one line
+        raise UsageError(f"--models-file {path} failed to run: "
+                         f"{type(error).__name__}: {error}") from None
+    models = namespace.get("MODELS")
+    if not isinstance(models, dict) or not models:
+        raise UsageError(f"--models-file {path} must define MODELS = {{name: estimator}}, a "
+                         "non-empty dict")
+    bad = [str(name) for name, model in models.items()
+           if not isinstance(name, str) or not hasattr(model, "fit")
+           or not hasattr(model, "get_params")]
+    if bad:
+        raise UsageError(f"--models-file {path}: MODELS entries {bad} are not "
+                         "name -> scikit-learn estimator")
+    return models
 
 
 def _log(message: str) -> None:
@@ -241,38 +288,48 @@ def _featurize(data: FormulaDataset, feature_set: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- compare
-def _models_for(models: list[str] | None, task: str) -> list[str]:
-    """The requested models, or the defaults of the task."""
-    if models is None:
-        return list(DEFAULT_CLASSIFICATION_MODELS if task == "classification"
-                    else DEFAULT_MODELS)
-    from .compare import make_model
+def _build_models(names: list[str] | None, task: str, args: argparse.Namespace
+                  ) -> dict[str, Any]:
+    """The estimators of a run: the named models (or the task's defaults) built for the
+    task, with --tune, network settings and --class-weight, then the --models-file ones."""
+    from sklearn.base import is_classifier
 
-    for name in models:  # a regression-only model in a classification run, or the reverse
+    from .models import is_network, make_model, takes_class_weight, with_class_weight
+
+    from_file = load_models_file(args.models_file) if args.models_file else {}
+    if names is None:
+        names = [] if from_file else list(
+            DEFAULT_CLASSIFICATION_MODELS if task == "classification" else DEFAULT_MODELS)
+    clash = sorted(set(names) & set(from_file))
+    if clash:
+        raise UsageError(f"--models and --models-file both define {clash}; rename one")
+    network = _network_params(args)
+    built = {}
+    for name in names:
         with _usage_errors():
-            make_model(name, task=task)
-    return models
-
-
-def _weighted(models: list[str], task: str, args: argparse.Namespace
-              ) -> list[str] | dict[str, Any]:
-    """The model names, or (with --class-weight on a classification task) the models built
-    with those class weights; a model that takes none is built without and says so."""
-    if args.class_weight is None:
-        return models
-    if task != "classification":
-        _log(f"--class-weight {args.class_weight} does not apply to a {task} task: ignored")
-        return models
-    from .compare import _with_class_weight, make_model, takes_class_weight
-
-    built = {name: make_model(name, random_state=args.random_state, task=task,
-                              **_network_params(args)) for name in models}
-    unweighted = [name for name, model in built.items() if not takes_class_weight(model)]
-    for name in set(built) - set(unweighted):
-        _with_class_weight(built[name], name, args.class_weight)
-    _log(f"class weights: {args.class_weight}"
-         + (f"; unweighted, as they take none: {', '.join(unweighted)}" if unweighted else ""))
-    return built
+            built[name] = make_model(name, task=task, random_state=args.random_state,
+                                     network_params=network if is_network(name) else None,
+                                     tune=args.tune)
+    if args.class_weight is not None:
+        if task != "classification":
+            _log(f"--class-weight {args.class_weight} does not apply to a {task} task: "
+                 "ignored")
+        else:
+            unweighted = [name for name, model in built.items()
+                          if not takes_class_weight(model)]
+            for name in set(built) - set(unweighted):
+                with_class_weight(built[name], args.class_weight)
+            _log(f"class weights: {args.class_weight}" + (
+                f"; unweighted, as they take none: {', '.join(unweighted)}"
+                if unweighted else ""))
+    wrong = [name for name, model in from_file.items()
+             if is_classifier(model) != (task == "classification")]
+    if wrong:
+        raise UsageError(f"--models-file models {wrong} do not fit this {task} task")
+    if from_file:
+        _log(f"from {args.models_file}: {', '.join(from_file)} (run as defined: no --tune, "
+             "network options or class weights)")
+    return {**built, **from_file}
 
 
 def _target(data: FormulaDataset, task: str) -> np.ndarray:
@@ -299,7 +356,7 @@ def run_compare(args: argparse.Namespace, models: list[str] | None) -> ModelComp
         with _usage_errors():
             data = data.sample(args.limit, random_state=args.random_state)
     task = data.task_type if args.task == "auto" else args.task
-    models = _models_for(models, task)
+    built = _build_models(models, task, args)
     y = _target(data, task)
     started = time.perf_counter()
     X = _featurize(data, args.features)
@@ -307,29 +364,36 @@ def run_compare(args: argparse.Namespace, models: list[str] | None) -> ModelComp
          f"(featurized in {time.perf_counter() - started:.1f} s); target: {data.target_label}"
          f" ({task})")
     with _usage_errors():
-        splitter = resolve_cv(args.cv, groups=data.groups, random_state=args.random_state,
+        splitter = resolve_cv(args.cv, n_repeats=args.repeats, groups=data.groups,
+                              random_state=args.random_state,
                               stratify=task == "classification")
     _log(f"folds: {splitter!r}, " + (
         f"grouped by formula ({data.n_sharing_formula} of {len(data)} rows share their "
         "formula with another row)" if data.repeated_formulas else "every formula once"))
-    common = {"n_jobs": args.n_jobs, "random_state": args.random_state, "progress": _log,
-              "task": task, **_network_params(args)}
+    common = {"n_jobs": args.n_jobs, "random_state": args.random_state, "progress": _log}
     with _on_cluster(args.scheduler, X, y):
-        to_run = _weighted(models, task, args)
-        result = compare_models(to_run, X, y, cv=args.cv, groups=data.groups, **common)
+        result = compare_models(built, X, y, cv=args.cv, n_repeats=args.repeats,
+                                groups=data.groups, **common)
         size_table = None
         if fractions:
-            size_table = training_size_curve(to_run, X, y, fractions, cv=args.cv,
-                                             groups=data.groups, full=result, **common)
-    arguments = {k: v for k, v in vars(args).items() if k != "command_line"}
-    arguments["scheduler"] = None if args.scheduler is None else str(args.scheduler)
-    config = {"command": args.command_line, "splitter": repr(splitter), "task": task,
-              "models": models, "arguments": arguments}
-    out = write_comparison(args.out, result, target_label=data.target_label, config=config,
-                           size_table=size_table, plots=not args.no_plots)
+            # the curve runs one repeat of the folds; fraction 1 reuses the comparison's
+            # scores only when that was one repeat too
+            size_table = training_size_curve(
+                built, X, y, fractions, cv=args.cv, groups=data.groups,
+                full=result if args.repeats == 1 else None, **common)
+    out = write_comparison(args.out, result, target_label=data.target_label,
+                           run=_run_record(args, task), size_table=size_table,
+                           plots=not args.no_plots)
     print(result.to_markdown())
     _log(f"results written to {out.resolve()}")
     return result
+
+
+def _run_record(args: argparse.Namespace, task: str) -> dict[str, Any]:
+    """The command line and its arguments, for the run's provenance."""
+    arguments = {k: v for k, v in vars(args).items() if k != "command_line"}
+    arguments["scheduler"] = None if args.scheduler is None else str(args.scheduler)
+    return {"command": args.command_line, "task": task, "arguments": arguments}
 
 
 def _network_params(args: argparse.Namespace) -> dict[str, float | int]:
@@ -356,7 +420,7 @@ def run_matbench(args: argparse.Namespace, models: list[str] | None) -> pd.DataF
     """Every requested task on its official five folds; per-fold CSV plus leaderboard table
     (and, for classification tasks, ROC curves and reliability diagrams)."""
     from .datasets import MATBENCH_LEADERBOARD, MATBENCH_TASKS
-    from .reporting import leaderboard_markdown
+    from .reporting import leaderboard_markdown, write_comparison
 
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     unknown = [t for t in tasks if t not in MATBENCH_TASKS]
@@ -370,30 +434,21 @@ def run_matbench(args: argparse.Namespace, models: list[str] | None) -> pd.DataF
         data = _load(args, task)
         if data.test_fold is None:
             raise UsageError(f"{task} has no official test_fold column")
-        task_models = _models_for(models, data.task_type)
+        task_models = _build_models(models, data.task_type, args)
         X = _featurize(data, args.features)
         _log(f"{task}: {len(X)} rows, official 5 folds; target {data.target_label} "
              f"({data.task_type})")
         y = _target(data, data.task_type)
         with _on_cluster(args.scheduler, X, y):
-            result = compare_models(_weighted(task_models, data.task_type, args), X, y,
-                                    test_fold=data.test_fold,
+            result = compare_models(task_models, X, y, test_fold=data.test_fold, n_repeats=1,
                                     n_jobs=args.n_jobs, random_state=args.random_state,
-                                    progress=_log, task=data.task_type,
-                                    **_network_params(args))
-        scores = result.scores.assign(task=task)
-        all_scores.append(scores)
-        task_dir = out / task
-        task_dir.mkdir(exist_ok=True)
-        scores.to_csv(task_dir / "scores.csv", index=False)
-        result.predictions.to_csv(task_dir / "predictions.csv", index=False)
+                                    progress=_log)
+        all_scores.append(result.scores.assign(task=task))
+        task_dir = write_comparison(out / task, result, target_label=data.target_label,
+                                    run=_run_record(args, data.task_type),
+                                    plots=not args.no_plots)
         table = leaderboard_markdown(task, result, MATBENCH_LEADERBOARD.get(task, {}))
-        (task_dir / "summary.md").write_text(table + "\n")
-        if data.task_type == "classification" and not args.no_plots:
-            from .plotting import reliability_plot, roc_curve_plot
-
-            roc_curve_plot(result.predictions, task_dir / "roc_curves.png")
-            reliability_plot(result.predictions, task_dir / "reliability.png")
+        (task_dir / "leaderboard.md").write_text(table + "\n")
         print(table)
     combined = pd.concat(all_scores, ignore_index=True)
     combined.to_csv(out / "matbench_scores.csv", index=False)

@@ -1,5 +1,6 @@
-"""Figures for model comparisons: parity plots, learning curves, and for classifiers ROC
-curves and reliability diagrams (matplotlib, PNG).
+"""Figures for model comparisons: paired differences from the best model, parity plots,
+learning curves, and for classifiers ROC curves and reliability diagrams (matplotlib,
+PNG).
 
 matplotlib is an optional dependency (``pip install 'sklearn-irnet[plot]'``); it is
 imported when a figure is drawn, with the non-interactive Agg backend.
@@ -240,3 +241,93 @@ def reliability_plot(predictions: pd.DataFrame, path: str | Path, *, n_bins: int
     ax.set_aspect("equal")
     ax.legend(fontsize="small", loc="upper left")
     return _save(plt, fig, path)
+
+
+def differences_plot(summary: pd.DataFrame, *, metric: str, lower_is_better: bool,
+                     note: str = "", ax: Any = None, path: str | Path | None = None) -> Any:
+    """Each model's paired difference from the best model, with its corrected interval.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :meth:`ModelComparison.summary <sklearn_irnet.compare.ModelComparison.summary>`
+        (best model first; columns ``diff_mean``, ``diff_low``, ``diff_high``,
+        ``distinguishable``).
+    metric : str
+        Label of the compared metric.
+    lower_is_better : bool
+        Direction of the metric (for the axis label).
+    note : str, default=""
+        Appended to the title (e.g. how many splits).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    path : str or Path, optional
+        Save the figure there as a PNG (and close it).
+
+    Returns
+    -------
+    matplotlib Axes, or the written Path when ``path`` is given.
+    """
+    others = summary.iloc[1:]
+    if ax is None:
+        plt, fig, ax = _figure((6.5, 1.2 + 0.45 * max(len(others), 1)))
+    else:
+        plt, fig = _pyplot(), ax.figure
+    positions = np.arange(len(others))[::-1]
+    for position, (_, row) in zip(positions, others.iterrows(), strict=True):
+        distinguishable = row["distinguishable"]
+        color = ("tab:red" if not pd.isna(distinguishable) and bool(distinguishable)
+                 else "tab:gray")
+        low, high = row["diff_low"], row["diff_high"]
+        if not np.isnan(low):
+            ax.plot([low, high], [position, position], color=color, linewidth=2.5)
+        ax.plot([row["diff_mean"]], [position], "o", color=color)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(positions, [str(model) for model in others.index])
+    ax.set_xlabel(f"{metric} minus {summary.index[0]}'s on the same splits "
+                  f"(> 0: {'worse' if lower_is_better else 'better'})")
+    ax.set_title(f"Paired differences from the best, 95% CI{': ' + note if note else ''}\n"
+                 "red: distinguishable from the best (p < 0.05)", fontsize="medium")
+    if path is not None:
+        return _save(plt, fig, path)
+    return ax
+
+
+def comparison_figures(out: str | Path, result: Any, *, target_label: str,
+                       size_table: pd.DataFrame | None = None) -> list[Path]:
+    """The figures ``sklearn-irnet compare`` writes next to a comparison's tables.
+
+    ``differences.png`` (paired differences from the best model); for regression a
+    parity plot per model (``parity_<model>.png``), for two classes ``roc_curves.png`` and
+    ``reliability.png``; ``learning_curves.png`` for networks whose fitted estimators were
+    kept, and ``size_curve.png`` with a ``size_table``.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    out = Path(out)
+    written = []
+    if len(result.models) > 1:
+        written.append(result.plot_differences(path=out / "differences.png"))
+    classification = result.task == "classification"
+    if classification and "y_score" in result.predictions.columns:
+        written.append(roc_curve_plot(result.predictions, out / "roc_curves.png"))
+        written.append(reliability_plot(result.predictions, out / "reliability.png"))
+    for model in result.models if not classification else ():
+        written.append(parity_plot(result.predictions, model, out / f"parity_{model}.png",
+                                   target_label=target_label))
+    curves = {
+        model: [{"train": est.loss_curve_, "valid": est.validation_loss_curve_ or []}
+                for est in fitted]
+        for model, fitted in result.estimators.items() if hasattr(fitted[0], "loss_curve_")
+    }
+    if curves:
+        written.append(training_curves_plot(
+            curves, out / "learning_curves.png",
+            ylabel="cross-entropy" if classification else "loss (standardised target)"))
+    if size_table is not None:
+        written.append(size_curve_plot(size_table, out / "size_curve.png",
+                                       target_label=target_label, metric=result.main_metric))
+    return written

@@ -1,14 +1,13 @@
-"""Write the results of a model comparison: tables, a Markdown leaderboard, run details, plots.
+"""Write the results of a model comparison: tables, a Markdown leaderboard, provenance,
+plots.
 
 :func:`write_comparison` writes what ``sklearn-irnet compare`` leaves in its output folder;
 :func:`leaderboard_markdown` sets a comparison beside published numbers (``sklearn-irnet
-matbench``); :func:`environment` records the versions and machine a run used.
+matbench``).
 """
 
 from __future__ import annotations
 
-import json
-import platform
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,35 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._version import __version__
 from .compare import ModelComparison
 
-__all__ = ["environment", "leaderboard_markdown", "write_comparison"]
-
-
-def environment() -> dict[str, dict[str, str]]:
-    """Versions of the packages a run used, and the machine it ran on.
-
-    Returns
-    -------
-    dict
-        ``{"versions": {...}, "machine": {...}}`` of plain strings.
-
-    Examples
-    --------
-    >>> sorted(environment())
-    ['machine', 'versions']
-    """
-    import sklearn
-    import skorch
-    import torch
-
-    versions = {"sklearn-irnet": __version__, "scikit-learn": sklearn.__version__,
-                "skorch": skorch.__version__, "torch": torch.__version__,
-                "torch_threads": str(torch.get_num_threads()),
-                "python": platform.python_version()}
-    machine = {"platform": platform.platform(), "processor": platform.processor()}
-    return {"versions": versions, "machine": machine}
+__all__ = ["leaderboard_markdown", "write_comparison"]
 
 
 def leaderboard_markdown(
@@ -85,21 +58,27 @@ def leaderboard_markdown(
     >>> print(leaderboard_markdown("demo", result, {"paper": 0.5}))
     ### demo
     <BLANKLINE>
-    | model | mean MAE | std | source |
+    | model | mean MAE | 95% CI | source |
     |---|---|---|---|
     | paper | 0.5 |  | Matbench v0.1 leaderboard |
-    | dummy | 0.8362 | 0.04172 | this run (official folds) |
+    | dummy | 0.8362 | [0.7588, 0.9135] | this run (official folds) |
     """
     if result.task == "classification":
         return _classification_leaderboard(title, result, published, ours, theirs)
     summary = result.summary()
-    lines = [f"### {title}", "", "| model | mean MAE | std | source |", "|---|---|---|---|"]
-    rows = [(name, row["mae_mean"], row["mae_std"], ours) for name, row in summary.iterrows()]
-    rows += [(name, mae, float("nan"), theirs) for name, mae in published.items()]
-    for name, mae, std, source in sorted(rows, key=lambda r: r[1]):
-        std_text = "" if np.isnan(std) else f"{std:.4g}"
-        lines.append(f"| {name} | {mae:.4g} | {std_text} | {source} |")
+    lines = [f"### {title}", "", "| model | mean MAE | 95% CI | source |", "|---|---|---|---|"]
+    rows = [(name, row["mae_mean"], _interval(row, "mae"), ours)
+            for name, row in summary.iterrows()]
+    rows += [(name, mae, "", theirs) for name, mae in published.items()]
+    for name, mae, interval, source in sorted(rows, key=lambda r: r[1]):
+        lines.append(f"| {name} | {mae:.4g} | {interval} | {source} |")
     return "\n".join(lines)
+
+
+def _interval(row: pd.Series, metric: str) -> str:
+    """``[low, high]`` of a summary row's corrected interval, empty when undefined."""
+    low, high = row[f"{metric}_low"], row[f"{metric}_high"]
+    return "" if np.isnan(low) else f"[{low:.4g}, {high:.4g}]"
 
 
 def _classification_leaderboard(
@@ -112,10 +91,10 @@ def _classification_leaderboard(
     lines = [f"### {title}", "",
              "ROC-AUC (labels) is Matbench's metric, the ROC-AUC of hard predictions; "
              "ROC-AUC (proba) ranks the predicted probabilities.", "",
-             "| model | ROC-AUC (labels) | std | ROC-AUC (proba) | accuracy | F1 | Brier "
+             "| model | ROC-AUC (labels) | 95% CI | ROC-AUC (proba) | accuracy | F1 | Brier "
              "| source |",
              "|---|---|---|---|---|---|---|---|"]
-    rows = [(name, row["roc_auc_labels_mean"], f"{row['roc_auc_labels_std']:.3g}",
+    rows = [(name, row["roc_auc_labels_mean"], _interval(row, "roc_auc_labels"),
              f"{row['roc_auc_mean']:.4f}", f"{row['accuracy_mean']:.4f}",
              f"{row['f1_mean']:.4f}",
              "" if np.isnan(row["brier_mean"]) else f"{row['brier_mean']:.4f}", ours)
@@ -131,18 +110,17 @@ def write_comparison(
     result: ModelComparison,
     *,
     target_label: str,
-    config: Mapping[str, Any] | None = None,
+    run: Mapping[str, Any] | None = None,
     size_table: pd.DataFrame | None = None,
     plots: bool = True,
 ) -> Path:
-    """Write a comparison's tables, run details and figures into a folder.
+    """Write a comparison's tables, provenance and figures into a folder.
 
-    Files: ``scores.csv`` (per fold), ``summary.csv``, ``predictions.csv`` (out of fold),
-    ``summary.md``, ``config.json`` (``config`` plus :func:`environment`), with
-    ``size_table`` also ``size_curve.csv``; with ``plots`` a parity plot per model
-    (``parity_<model>.png``; for a two-class comparison instead ``roc_curves.png`` and
-    ``reliability.png``), ``learning_curves.png`` for the networks and
-    ``size_curve.png``.
+    Files: those of :meth:`ModelComparison.save
+    <sklearn_irnet.compare.ModelComparison.save>` (``scores.csv``, ``predictions.csv``,
+    ``summary.csv``, ``summary.md``, ``provenance.json`` with ``run`` under ``"run"``), with
+    ``size_table`` also ``size_curve.csv``, and with ``plots`` the figures of
+    :func:`~sklearn_irnet.plotting.comparison_figures`.
 
     Parameters
     ----------
@@ -152,8 +130,8 @@ def write_comparison(
         What :func:`~sklearn_irnet.compare.compare_models` returned.
     target_label : str
         Name and unit of the target, for the figures.
-    config : mapping, optional
-        How the run was made (command, arguments); stored in ``config.json``.
+    run : mapping, optional
+        How the run was made (command line, arguments); stored in the provenance.
     size_table : pandas.DataFrame, optional
         What :func:`~sklearn_irnet.compare.training_size_curve` returned.
     plots : bool, default=True
@@ -168,54 +146,22 @@ def write_comparison(
     --------
     >>> import tempfile
     >>> import numpy as np
+    >>> from sklearn.dummy import DummyRegressor
     >>> from sklearn_irnet.compare import compare_models
     >>> rng = np.random.RandomState(0)
-    >>> result = compare_models(["dummy"], rng.normal(size=(30, 2)), rng.normal(size=30), cv=3)
+    >>> result = compare_models([DummyRegressor()], rng.normal(size=(30, 2)),
+    ...                         rng.normal(size=30), cv=3)
     >>> folder = write_comparison(tempfile.mkdtemp(), result, target_label="y", plots=False)
     >>> sorted(path.name for path in folder.iterdir())
-    ['config.json', 'predictions.csv', 'scores.csv', 'summary.csv', 'summary.md']
+    ['predictions.csv', 'provenance.json', 'scores.csv', 'summary.csv', 'summary.md']
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.scores.to_csv(out / "scores.csv", index=False)
-    result.summary().to_csv(out / "summary.csv")
-    result.predictions.to_csv(out / "predictions.csv", index=False)
-    (out / "summary.md").write_text(result.to_markdown() + "\n")
-    details = {**(config or {}), **environment()}
-    (out / "config.json").write_text(json.dumps(details, indent=2, default=str) + "\n")
+    if run is not None:
+        result.provenance["run"] = dict(run)
+    out = result.save(out)
     if size_table is not None:
         size_table.to_csv(out / "size_curve.csv", index=False)
     if plots:
-        _plot_comparison(out, result, target_label, size_table)
+        from .plotting import comparison_figures
+
+        comparison_figures(out, result, target_label=target_label, size_table=size_table)
     return out
-
-
-def _plot_comparison(out: Path, result: ModelComparison, target_label: str,
-                     size_table: pd.DataFrame | None) -> None:
-    from .plotting import (
-        parity_plot,
-        reliability_plot,
-        roc_curve_plot,
-        size_curve_plot,
-        training_curves_plot,
-    )
-
-    classification = result.task == "classification"
-    if classification and "y_score" in result.predictions.columns:
-        roc_curve_plot(result.predictions, out / "roc_curves.png")
-        reliability_plot(result.predictions, out / "reliability.png")
-    for model in result.estimators if not classification else ():
-        parity_plot(result.predictions, model, out / f"parity_{model}.png",
-                    target_label=target_label)
-    curves = {
-        model: [{"train": est.loss_curve_, "valid": est.validation_loss_curve_ or []}
-                for est in fitted]
-        for model, fitted in result.estimators.items() if hasattr(fitted[0], "loss_curve_")
-    }
-    if curves:
-        training_curves_plot(curves, out / "learning_curves.png",
-                             ylabel="cross-entropy" if classification else
-                             "loss (standardised target)")
-    if size_table is not None:
-        size_curve_plot(size_table, out / "size_curve.png", target_label=target_label,
-                        metric=result.main_metric)

@@ -142,18 +142,22 @@ class PretrainedPrediction(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : str or path-like
+    model : str, path-like, or list of them
         A shipped model's name (:func:`sklearn_irnet.pretrained.available_models`) or a
-        file written by :meth:`IRNetRegressor.save <sklearn_irnet.IRNetRegressor.save>`.
-        X must have the columns the model was trained on.
+        file written by :meth:`IRNetRegressor.save <sklearn_irnet.IRNetRegressor.save>`;
+        a list or tuple appends the predictions of several models (e.g. the OQMD
+        formation enthalpy and the Materials Project band gap), in that order. X must have
+        the columns the models were trained on.
     passthrough : bool, default=True
         Return X with the predictions as its last columns; False returns the
         predictions alone.
 
     Attributes
     ----------
+    models_ : list of IRNetRegressor
+        The loaded pre-trained models, in the order of ``model``.
     model_ : IRNetRegressor
-        The loaded pre-trained model.
+        The loaded model, when ``model`` names one.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when X has column names.
@@ -176,14 +180,17 @@ class PretrainedPrediction(TransformerMixin, BaseEstimator):
     >>> model = make_pipeline(PretrainedPrediction(path), ExtraTreesRegressor(10))
     >>> model.fit(X, X[:, 0] + 0.1).predict(X[:2]).shape
     (2,)
+    >>> PretrainedPrediction([path, path], passthrough=False).fit_transform(X).shape
+    (80, 2)
     """
 
     _parameter_constraints: dict = {
-        "model": [str, os.PathLike],
+        "model": [str, os.PathLike, list, tuple],
         "passthrough": ["boolean"],
     }
 
-    def __init__(self, model: str | os.PathLike[str], *, passthrough: bool = True) -> None:
+    def __init__(self, model: str | os.PathLike[str] | list | tuple, *,
+                 passthrough: bool = True) -> None:
         self.model = model
         self.passthrough = passthrough
 
@@ -201,11 +208,24 @@ class PretrainedPrediction(TransformerMixin, BaseEstimator):
         self : PretrainedPrediction
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32))
-        self.model_ = _load_for(self, X)
+        sources = self._sources()
+        names = getattr(self, "feature_names_in_", None)
+        self.models_ = [load_for_inputs(source, X.shape[1], names) for source in sources]
+        if isinstance(self.model, str | os.PathLike):
+            self.model_ = self.models_[0]
         return self
 
+    def _sources(self) -> list[str | os.PathLike[str]]:
+        if isinstance(self.model, str | os.PathLike):
+            return [self.model]
+        sources = list(self.model)
+        if not sources or not all(isinstance(s, str | os.PathLike) for s in sources):
+            raise ValueError("PretrainedPrediction's model must be a model name or path, or "
+                             f"a non-empty list of them; got {self.model!r}.")
+        return sources
+
     def transform(self, X: Any) -> np.ndarray:
-        """X with the pre-trained model's predictions appended (or the predictions alone).
+        """X with the pre-trained models' predictions appended (or the predictions alone).
 
         Parameters
         ----------
@@ -215,22 +235,30 @@ class PretrainedPrediction(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_features + n_outputs) or (n_samples, n_outputs)
         """
-        check_is_fitted(self, "model_")
+        check_is_fitted(self, "models_")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        names = getattr(self.model_, "feature_names_in_", None)
-        # the model checks column names when it was trained with them
-        inputs = pd.DataFrame(X, columns=names) if names is not None else X
-        prediction = np.asarray(self.model_.predict(inputs), dtype=np.float64)
-        prediction = prediction.reshape(len(X), -1)
+        predictions = []
+        for model in self.models_:
+            names = getattr(model, "feature_names_in_", None)
+            # the model checks column names when it was trained with them
+            inputs = pd.DataFrame(X, columns=names) if names is not None else X
+            prediction = np.asarray(model.predict(inputs), dtype=np.float64)
+            predictions.append(prediction.reshape(len(X), -1))
+        prediction = np.hstack(predictions)
         return np.hstack([X, prediction]) if self.passthrough else prediction
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The input names (with ``passthrough``), then ``pretrained_prediction`` (one per
-        output: ``pretrained_prediction_<i>`` when the model has several)."""
-        check_is_fitted(self, "model_")
-        n_outputs = len(np.atleast_1d(self.model_.target_mean_))
-        added = (["pretrained_prediction"] if n_outputs == 1 else
-                 [f"pretrained_prediction_{i}" for i in range(n_outputs)])
+        output: ``pretrained_prediction_<i>`` when the model has several); with several
+        models, ``pretrained_prediction_m<k>`` (``_m<k>_<i>``) for the k-th."""
+        check_is_fitted(self, "models_")
+        added = []
+        for k, model in enumerate(self.models_):
+            prefix = ("pretrained_prediction" if len(self.models_) == 1
+                      else f"pretrained_prediction_m{k}")
+            n_outputs = len(np.atleast_1d(model.target_mean_))
+            added += ([prefix] if n_outputs == 1 else
+                      [f"{prefix}_{i}" for i in range(n_outputs)])
         if not self.passthrough:
             return np.asarray(added, dtype=object)
         inputs = _check_feature_names_in(self, input_features)

@@ -22,18 +22,79 @@ def test_compare_writes_tables_and_plots(tmp_path, capsys):
     assert status == 0
     printed = capsys.readouterr().out
     assert "dataset expt_formation_enthalpy: 150 rows, 145 magpie features" in printed
-    assert "| ridge | 3 |" in printed
+    assert "| ridge | 3 |" in printed and "distinguishable from best?" in printed
     scores = pd.read_csv(out / "scores.csv")
     assert set(scores["model"]) == {"plain17", "ridge", "dummy"} and len(scores) == 9
     assert (out / "summary.md").read_text().startswith("| model |")
     for name in ("parity_plain17.png", "parity_ridge.png", "learning_curves.png",
-                 "size_curve.png"):
+                 "size_curve.png", "differences.png"):
         assert (out / name).stat().st_size > 1000
     sizes = pd.read_csv(out / "size_curve.csv")
     assert sizes["n_train"].nunique() == 2
-    config = json.loads((out / "config.json").read_text())
-    assert config["command"].startswith("sklearn-irnet compare --limit 150 --cv 3")
-    assert config["versions"]["torch"] and config["arguments"]["max_epochs"] == 2
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["run"]["command"].startswith("sklearn-irnet compare --limit 150 --cv 3")
+    assert record["versions"]["torch"] and record["run"]["arguments"]["max_epochs"] == 2
+    # every model's parameters as it ran, the network settings of the command line included
+    assert record["models"]["plain17"]["params"]["max_iter"] == 2
+    assert record["models"]["ridge"]["class"] == "sklearn.pipeline.Pipeline"
+
+
+def test_repeats_and_a_models_file(tmp_path, capsys):
+    models_file = tmp_path / "my_models.py"
+    models_file.write_text(
+        "from sklearn.ensemble import VotingRegressor\n"
+        "from sklearn.linear_model import Ridge\n"
+        "from sklearn.neighbors import KNeighborsRegressor\n"
+        "MODELS = {'ridge_knn_blend': VotingRegressor([('r', Ridge()),\n"
+        "                                             ('k', KNeighborsRegressor())])}\n")
+    out = tmp_path / "run"
+    status = main(["compare", "--limit", "120", "--cv", "3", "--repeats", "2", "--models",
+                   "ridge,dummy", "--models-file", str(models_file), "--out", str(out),
+                   "--no-plots"])
+    assert status == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "RepeatedKFold(n_repeats=2, n_splits=3, random_state=0)" in printed
+    assert "(run as defined: no --tune" in printed
+    scores = pd.read_csv(out / "scores.csv")
+    assert set(scores["model"]) == {"ridge", "dummy", "ridge_knn_blend"}
+    assert len(scores) == 3 * 6 and set(scores["repeat"]) == {0, 1}
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["models"]["ridge_knn_blend"]["class"].endswith("VotingRegressor")
+    # only the file's models when --models is not given
+    assert main(["compare", "--limit", "60", "--cv", "2", "--models-file", str(models_file),
+                 "--out", str(tmp_path / "only"), "--no-plots"]) == 0
+    assert set(pd.read_csv(tmp_path / "only" / "scores.csv")["model"]) == {"ridge_knn_blend"}
+
+
+@pytest.mark.parametrize("content, message", [
+    ("MODELS = []", "must define MODELS = {name: estimator}"),
+    ("MODELS = {'x': 3}", "are not name -> scikit-learn estimator"),
+    ("raise RuntimeError('boom')", "failed to run: RuntimeError: boom"),
+    ("from sklearn.linear_model import LogisticRegression\n"
+     "MODELS = {'logistic': LogisticRegression()}", "do not fit this regression task"),
+    ("from sklearn.linear_model import Ridge\nMODELS = {'ridge': Ridge()}",
+     "both define ['ridge']"),
+])
+def test_bad_models_files_exit_2_with_one_line(tmp_path, capsys, content, message):
+    models_file = tmp_path / "models.py"
+    models_file.write_text(content + "\n")
+    assert main(["compare", "--limit", "30", "--models", "ridge", "--models-file",
+                 str(models_file), "--no-plots", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_tune_wraps_the_named_models_in_the_same_search_budget():
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_irnet.cli import _build_models, build_parser
+
+    args = build_parser().parse_args(["compare", "--tune", "--max-epochs", "5"])
+    built = _build_models(["irnet17", "extra_trees", "ridge"], "regression", args)
+    assert isinstance(built["irnet17"], GridSearchCV)
+    assert built["irnet17"].estimator.max_iter == 5  # the grid then varies max_iter
+    assert isinstance(built["extra_trees"], GridSearchCV)
+    assert not isinstance(built["ridge"], GridSearchCV)
 
 
 def test_compare_on_a_csv(tmp_path):
@@ -70,8 +131,8 @@ def test_repeated_formulas_never_straddle_train_and_test(tmp_path, capsys):
         assert not set(keys[list(test)]) & set(keys[list(train)])
     assert "folds: GroupKFold(n_splits=4, random_state=0, shuffle=True), grouped by formula " \
            "(37 of 37 rows share their formula" in capsys.readouterr().out
-    config = json.loads((out / "config.json").read_text())
-    assert config["splitter"].startswith("GroupKFold(n_splits=4")
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["splitter"].startswith("GroupKFold(n_splits=4")
 
 
 def test_unique_formulas_keep_the_shuffled_kfold(tmp_path, capsys):
@@ -85,6 +146,9 @@ def test_unique_formulas_keep_the_shuffled_kfold(tmp_path, capsys):
     "argv, message",
     [
         (["compare", "--models", "irnet17,rf"], "unknown model(s) ['rf']"),
+        (["compare", "--models", "ridge+knn"], "define them in a --models-file"),
+        (["compare", "--repeats", "0"], "--repeats must be >= 1"),
+        (["compare", "--models-file", "missing.py"], "no such file"),
         (["compare", "--dataset", "nope.csv"], "neither a built-in dataset"),
         (["compare", "--cv", "1"], "--cv must be at least 2"),
         (["frobnicate"], "invalid choice"),
@@ -127,8 +191,9 @@ def test_matbench_on_official_folds_beside_the_leaderboard(shared_data, tmp_path
     assert status == 0
     scores = pd.read_csv(out / "matbench_scores.csv")
     assert len(scores) == 10 and set(scores["task"]) == {"matbench_steels"}
-    table = (out / "matbench_steels" / "summary.md").read_text()
-    assert table.startswith("### matbench_steels\n\n| model | mean MAE | std | source |")
+    table = (out / "matbench_steels" / "leaderboard.md").read_text()
+    assert table.startswith("### matbench_steels\n\n| model | mean MAE | 95% CI | source |")
+    assert (out / "matbench_steels" / "provenance.json").is_file()
     assert "| MODNet | 87.8 |  | Matbench v0.1 leaderboard |" in table
     assert "| ridge |" in table and table.strip() in capsys.readouterr().out
 
@@ -163,7 +228,7 @@ def test_classification_csv_gives_classifier_table_and_roc_plots(tmp_path, capsy
     assert not list(out.glob("parity_*.png"))
     assert main(["compare", "--dataset", str(csv), "--target-col", "is_metal", "--task",
                  "classification", "--models", "ridge"]) == 2
-    assert "regression-only" in capsys.readouterr().err
+    assert "does not exist for classification" in capsys.readouterr().err
 
 
 def test_class_weight_option_weighs_the_models_that_take_weights(tmp_path, capsys):
@@ -186,31 +251,29 @@ def test_class_weight_option_weighs_the_models_that_take_weights(tmp_path, capsy
     assert not np.allclose(plain.query(forest)["roc_auc"], weighted.query(forest)["roc_auc"])
     pd.testing.assert_frame_equal(plain.query("model == 'dummy'")[["roc_auc", "accuracy"]],
                                   weighted.query("model == 'dummy'")[["roc_auc", "accuracy"]])
-    config = json.loads((tmp_path / "w" / "config.json").read_text())
-    assert config["arguments"]["class_weight"] == "balanced"
+    record = json.loads((tmp_path / "w" / "provenance.json").read_text())
+    assert record["run"]["arguments"]["class_weight"] == "balanced"
+    assert record["models"]["random_forest"]["params"]["class_weight"] == "balanced"
     assert main([*common[:-3], "--class-weight", "heavy"]) == 2
 
 
 def test_class_weight_reaches_networks_with_the_command_line_settings(capsys):
-    from sklearn_irnet.cli import _parse_models, _weighted, build_parser
+    from sklearn_irnet.cli import _build_models, _parse_models, build_parser
 
     args = build_parser().parse_args(["matbench", "--class-weight", "balanced",
                                       "--max-epochs", "3", "--random-state", "5"])
-    names = _parse_models("irnet17_oqmd_ensemble, random_forest + knn,dummy")
-    assert names == ["irnet17_oqmd_ensemble", "random_forest+knn", "dummy"]
-    built = _weighted(names, "classification", args)
-    ensemble = built["irnet17_oqmd_ensemble"]
+    names = _parse_models("irnet17_ensemble, random_forest,dummy")
+    assert names == ["irnet17_ensemble", "random_forest", "dummy"]
+    built = _build_models(names, "classification", args)
+    ensemble = built["irnet17_ensemble"]
     assert ensemble.random_state == 5 and ensemble.estimator.max_iter == 3
     assert ensemble.estimator.class_weight == "balanced"
-    blend = built["random_forest+knn"]
-    assert blend.named_estimators["random_forest"].class_weight == "balanced"
-    assert blend.named_estimators["random_forest"].random_state == 5
+    assert built["random_forest"].class_weight == "balanced"
+    assert built["random_forest"].random_state == 5
     assert "unweighted, as they take none: dummy" in capsys.readouterr().out
-    # a regression task keeps the names (and says the option does not apply)
-    assert _weighted(["ridge"], "regression", args) == ["ridge"]
+    # a regression task builds the models unweighted (and says the option does not apply)
+    assert _build_models(["ridge"], "regression", args)["ridge"][-1].alphas is not None
     assert "does not apply to a regression task: ignored" in capsys.readouterr().out
-    assert main(["matbench", "--models", "ridge+lasso"]) == 2
-    assert "unknown model(s) ['ridge+lasso']" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -221,9 +284,9 @@ def test_matbench_classification_task_on_official_folds(shared_data, tmp_path):
                    "logistic_regression,dummy", "--data-home", str(shared_data / "matbench"),
                    "--out", str(mb)])
     assert status == 0
-    table = (mb / "matbench_expt_is_metal" / "summary.md").read_text()
+    table = (mb / "matbench_expt_is_metal" / "leaderboard.md").read_text()
     assert table.startswith("### matbench_expt_is_metal\n\nROC-AUC (labels) is Matbench's")
-    assert "| model | ROC-AUC (labels) | std | ROC-AUC (proba) |" in table
+    assert "| model | ROC-AUC (labels) | 95% CI | ROC-AUC (proba) |" in table
     assert "| RF-SCM/Magpie | 0.917 |" in table and "| dummy | 0.5 |" in table
     assert (mb / "matbench_expt_is_metal" / "roc_curves.png").is_file()
     scores = pd.read_csv(mb / "matbench_scores.csv")
@@ -240,8 +303,8 @@ def test_compare_on_a_local_dask_cluster_gives_the_serial_table(tmp_path, capsys
     serial, dask = (pd.read_csv(tmp_path / run / "scores.csv") for run in ("serial", "dask"))
     untimed = [c for c in serial.columns if not c.endswith("_time")]
     pd.testing.assert_frame_equal(serial[untimed], dask[untimed], check_exact=True)
-    config = json.loads((tmp_path / "dask" / "config.json").read_text())
-    assert config["arguments"]["scheduler"] == "local:2" and config["arguments"]["n_jobs"] == -1
+    arguments = json.loads((tmp_path / "dask" / "provenance.json").read_text())["run"]["arguments"]
+    assert arguments["scheduler"] == "local:2" and arguments["n_jobs"] == -1
 
 
 @pytest.mark.parametrize("scheduler, message", [

@@ -20,6 +20,22 @@ _LABELS = {"mae": "MAE", "rmse": "RMSE", "mse": "MSE", "medae": "MedAE", "r2": "
 _FILES = ("scores.csv", "predictions.csv", "summary.csv", "summary.md", "provenance.json")
 
 
+def _decimals(value: float, digits: int) -> int:
+    """Decimals that show ``value`` with ``digits`` significant digits (at least 0)."""
+    if not np.isfinite(value) or value == 0:
+        return digits
+    return max(0, digits - 1 - int(np.floor(np.log10(abs(value)))))
+
+
+def _interval_text(mean: float, low: float, high: float, decimals: int,
+                   sign: str = "") -> str:
+    """``mean [low, high]``, or the mean alone where the interval is undefined."""
+    text = f"{mean:{sign}.{decimals}f}"
+    if np.isnan(low):
+        return text
+    return f"{text} [{low:{sign}.{decimals}f}, {high:{sign}.{decimals}f}]"
+
+
 def metric_label(metric: str) -> str:
     """How a metric column is titled in tables and figures (``"mae"`` -> ``"MAE"``)."""
     return _LABELS.get(metric, metric)
@@ -149,9 +165,16 @@ class ModelComparison:
         return summary.sort_values(f"{self.main_metric}_mean", ascending=ascending,
                                    kind="stable")
 
-    def table(self, digits: int = 4, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    def table(self, digits: int = 3, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """The summary as display strings: ``mean [low, high]`` per metric, the paired
         difference from the best model and whether it is distinguishable from zero.
+
+        Parameters
+        ----------
+        digits : int, default=3
+            Significant digits of the best model's mean; every value of a metric gets
+            the same number of decimals.
+        confidence : float, default=0.95
 
         Returns
         -------
@@ -162,28 +185,23 @@ class ModelComparison:
         level = f"{confidence:.0%}"
         main = metric_label(self.main_metric)
         best = summary.index[0]
-
-        def interval(mean: float, low: float, high: float) -> str:
-            if np.isnan(low):
-                return f"{mean:.{digits}f}"
-            return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
-
+        decimals = {metric: _decimals(summary[f"{metric}_mean"].iloc[0], digits)
+                    for metric in self.metrics}
         rows = []
         for model, row in summary.iterrows():
             cells = {"model": model, "splits": int(row["n_splits"])}
             for metric in self.metrics:
-                cells[f"{metric_label(metric)} ({level} CI)"] = interval(
-                    row[f"{metric}_mean"], row[f"{metric}_low"], row[f"{metric}_high"])
+                cells[f"{metric_label(metric)} ({level} CI)"] = _interval_text(
+                    row[f"{metric}_mean"], row[f"{metric}_low"], row[f"{metric}_high"],
+                    decimals[metric])
             cells["fit time (s)"] = f"{row['fit_time_mean']:.1f}"
+            places = decimals[self.main_metric]
             if model == best:
-                cells[f"Δ {main} vs best"] = "best"
-                cells["p"] = ""
-                cells["distinguishable from best?"] = ""
+                cells.update({f"Δ {main} vs best": "best", "p": "",
+                              "distinguishable from best?": ""})
             else:
-                cells[f"Δ {main} vs best"] = (
-                    f"{row['diff_mean']:+.{digits}f}" if np.isnan(row["diff_low"]) else
-                    f"{row['diff_mean']:+.{digits}f} [{row['diff_low']:+.{digits}f}, "
-                    f"{row['diff_high']:+.{digits}f}]")
+                cells[f"Δ {main} vs best"] = _interval_text(
+                    row["diff_mean"], row["diff_low"], row["diff_high"], places, sign="+")
                 cells["p"] = "" if np.isnan(row["p_value"]) else f"{row['p_value']:.3f}"
                 cells["distinguishable from best?"] = (
                     "n/a" if pd.isna(row["distinguishable"])
@@ -191,7 +209,7 @@ class ModelComparison:
             rows.append(cells)
         return pd.DataFrame(rows)
 
-    def to_markdown(self, digits: int = 4) -> str:
+    def to_markdown(self, digits: int = 3) -> str:
         """The summary as a Markdown table (see :meth:`table`), with a line saying how
         the intervals and the test were computed."""
         table = self.table(digits)
