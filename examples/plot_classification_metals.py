@@ -138,7 +138,7 @@ plt.show()
 # ---------------------------------------------------
 # Whether a compound conducts is a band-gap question. The shipped ``mp-gap-irnet17`` was
 # trained on 70,348 Materials Project band gaps;
-# :class:`~sklearn_irnet.transfer.PretrainedPrediction` appends its estimate of each
+# :class:`~sklearn_irnet.PretrainedPrediction` appends its estimate of each
 # compound's (DFT) band gap to the 145 attributes, and a forest learns from both. The
 # network is used as shipped: nothing is trained but the forest. Matbench scores hard
 # labels, so its "ROC-AUC" is the balanced accuracy, which balanced class weights aim at.

@@ -52,9 +52,11 @@ def leaderboard_markdown(
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn.dummy import DummyRegressor
     >>> from sklearn_irnet.compare import compare_models
     >>> rng = np.random.RandomState(0)
-    >>> result = compare_models(["dummy"], rng.normal(size=(30, 2)), rng.normal(size=30), cv=3)
+    >>> result = compare_models({"dummy": DummyRegressor()}, rng.normal(size=(30, 2)),
+    ...                         rng.normal(size=30), cv=3, n_repeats=1)
     >>> print(leaderboard_markdown("demo", result, {"paper": 0.5}))
     ### demo
     <BLANKLINE>

@@ -156,3 +156,26 @@ def test_stack_and_blend_recipes_are_plain_objects(regression_data, tmp_path):
     network, trees = fitted.estimators_
     np.testing.assert_allclose(fitted.predict(X), (network.predict(X) + trees.predict(X)) / 2)
     assert result.provenance["models"]["blend"]["class"].endswith("VotingRegressor")
+
+
+@pytest.mark.parametrize("recipe, classification", [("stacked_regressors.py", False),
+                                                    ("stacked_classifiers.py", True)])
+def test_recipe_files_load_through_the_command_line(recipe, classification):
+    from pathlib import Path
+
+    from sklearn.base import clone
+
+    from sklearn_irnet.cli import load_models_file
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "recipes" / recipe
+    models = load_models_file(path)
+    assert models
+    for name, model in models.items():
+        assert is_classifier(model) == classification, name
+        clone(model)  # plain parameters only: survives clone, as compare_models needs
+        # every shipped network they name exists
+        starts = [value for key, value in model.get_params().items()
+                  if key.split("__")[-1] in ("pretrained", "model") and value]
+        for start in starts:
+            names = [start] if isinstance(start, str) else list(start)
+            assert set(names) <= set(PRETRAINED_STARTS.values()), (name, names)
