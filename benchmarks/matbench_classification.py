@@ -52,9 +52,9 @@ from sklearn.model_selection import train_test_split
 
 from sklearn_irnet import IRNetClassifier
 from sklearn_irnet.compare import ModelComparison, compare_models
-from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_dataset
+from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
-from sklearn_irnet.reporting import leaderboard_markdown, write_comparison
+from sklearn_irnet.reporting import MATBENCH_LEADERBOARD, leaderboard_markdown, write_comparison
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _study_models import _with_class_weight, make_model  # noqa: E402

@@ -35,9 +35,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from sklearn_irnet.compare import compare_models
-from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_dataset
+from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
-from sklearn_irnet.reporting import leaderboard_markdown, write_comparison
+from sklearn_irnet.reporting import MATBENCH_LEADERBOARD, leaderboard_markdown, write_comparison
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _study_models import make_model  # noqa: E402

@@ -29,9 +29,10 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.compare import compare_models
-from sklearn_irnet.datasets import MATBENCH_LEADERBOARD, load_matbench
+from sklearn_irnet.datasets import load_matbench
 from sklearn_irnet.featurize import MagpieFeaturizer
 from sklearn_irnet.models import make_model
+from sklearn_irnet.reporting import MATBENCH_LEADERBOARD
 
 QUICK = os.environ.get("SKLEARN_IRNET_DOCS_QUICK") == "1"  # set by the docs build
 warnings.simplefilter("ignore", ConvergenceWarning)

@@ -419,8 +419,8 @@ def _parse_fractions(text: str) -> list[float]:
 def run_matbench(args: argparse.Namespace, models: list[str] | None) -> pd.DataFrame:
     """Every requested task on its official five folds; per-fold CSV plus leaderboard table
     (and, for classification tasks, ROC curves and reliability diagrams)."""
-    from .datasets import MATBENCH_LEADERBOARD, MATBENCH_TASKS
-    from .reporting import leaderboard_markdown, write_comparison
+    from .datasets import MATBENCH_TASKS
+    from .reporting import MATBENCH_LEADERBOARD, leaderboard_markdown, write_comparison
 
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     unknown = [t for t in tasks if t not in MATBENCH_TASKS]

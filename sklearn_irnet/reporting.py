@@ -17,7 +17,20 @@ import pandas as pd
 
 from .compare import ModelComparison
 
-__all__ = ["leaderboard_markdown", "write_comparison"]
+__all__ = ["MATBENCH_LEADERBOARD", "leaderboard_markdown", "write_comparison"]
+
+#: Public Matbench v0.1 leaderboard means of the composition tasks that
+#: ``sklearn-irnet matbench`` sets its results beside (model name: MAE in the task's unit
+#: for regression tasks, ROC-AUC for classification tasks).
+MATBENCH_LEADERBOARD: dict[str, dict[str, float]] = {
+    "matbench_expt_gap": {"RF-SCM/Magpie": 0.446, "AMMExpress": 0.416, "CrabNet": 0.346,
+                          "MODNet": 0.333},
+    "matbench_steels": {"RF-SCM/Magpie": 103.5, "AMMExpress": 97.5, "MODNet": 87.8},
+    # classification tasks: mean ROC-AUC (higher is better)
+    "matbench_expt_is_metal": {"RF-SCM/Magpie": 0.917, "AMMExpress": 0.921,
+                               "best (leaderboard)": 0.960},
+    "matbench_glass": {"RF-SCM/Magpie": 0.859, "AMMExpress": 0.861, "MODNet": 0.960},
+}
 
 
 def leaderboard_markdown(

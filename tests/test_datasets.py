@@ -25,6 +25,7 @@ from sklearn_irnet.datasets import (
     load_oqmd_formation_enthalpy,
     matbench_test_fold,
 )
+from sklearn_irnet.featurize import formula_groups
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 MATBENCH_DIR = SHARED_DATA / "matbench"
@@ -169,7 +170,7 @@ def test_matbench_missing_file_offline(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match=str(tmp_path)) as info:
         load_matbench("matbench_steels", data_home=tmp_path, download_if_missing=False)
     assert "ml.materialsproject.org" in str(info.value)
-    monkeypatch.setattr(datasets, "_is_online", lambda *a, **k: False)
+    monkeypatch.setattr(datasets._matbench, "_is_online", lambda *a, **k: False)
     with pytest.raises(FileNotFoundError, match="not reachable"):
         load_matbench("steels", data_home=tmp_path)
 
@@ -195,7 +196,7 @@ def test_matbench_download_fallback(tmp_path, monkeypatch, task):
         calls.append((name, data_home))
         return raw
 
-    monkeypatch.setattr(datasets, "_is_online", lambda *a, **k: True)
+    monkeypatch.setattr(datasets._matbench, "_is_online", lambda *a, **k: True)
     monkeypatch.setattr(matminer.datasets, "load_dataset", fake_load_dataset)
     bunch = load_matbench(task, data_home=tmp_path)
     assert calls == [(task, str(tmp_path))]
@@ -209,7 +210,7 @@ def test_matbench_download_fallback(tmp_path, monkeypatch, task):
     assert "Downloaded" in bunch.DESCR
     # cached: the next call reads the file, offline
     assert (tmp_path / f"{task}.csv.gz").is_file()
-    monkeypatch.setattr(datasets, "_is_online", lambda *a, **k: False)
+    monkeypatch.setattr(datasets._matbench, "_is_online", lambda *a, **k: False)
     again = load_matbench(task, data_home=tmp_path, download_if_missing=False)
     np.testing.assert_array_equal(again.data, bunch.data)
     if bunch.task_type == "classification":
@@ -379,7 +380,7 @@ def test_oqmd_errors(tmp_path, monkeypatch):
 # load_dataset: any dataset by name, with its composition groups
 # --------------------------------------------------------------------------------------------
 def test_formula_groups_compare_compositions():
-    groups = datasets.formula_groups(["NaCl", "MgO", "ClNa", "Na2Cl2", "Xx", "Xx", "Na Cl"])
+    groups = formula_groups(["NaCl", "MgO", "ClNa", "Na2Cl2", "Xx", "Xx", "Na Cl"])
     assert groups.tolist() == [0, 1, 0, 0, 2, 2, 0]
 
 

@@ -7,7 +7,9 @@ Composition transformers (all scikit-learn transformers taking formula strings o
 * :class:`ElementFractionFeaturizer` -- element fractions (all 118 elements, or ElemNet's 86).
 * :class:`MatminerFeaturizer` -- any matminer composition featurizer as a transformer.
 
-:func:`make_featurizer` builds one of them by feature-set name (``"magpie"``, ``"elemnet"``).
+:func:`make_featurizer` builds one of them by feature-set name (``"magpie"``, ``"elemnet"``);
+:func:`formula_groups` labels formulas of the same composition alike (for group-aware
+cross-validation).
 
 Structure transformer:
 
@@ -15,6 +17,7 @@ Structure transformer:
   plus 126 Voronoi-based structure attributes computed by matminer.
 """
 
+from ._parse import formula_groups
 from .composition import (
     ELEMNET_ELEMENTS,
     FEATURE_SETS,
@@ -32,5 +35,6 @@ __all__ = [
     "MagpieFeaturizer",
     "MatminerFeaturizer",
     "StructureFeaturizer",
+    "formula_groups",
     "make_featurizer",
 ]

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from ._input import is_missing
 
@@ -398,3 +399,40 @@ def parse_entries(
         except FormulaError as exc:
             unique.append(exc)
     return unique, inverse
+
+
+def formula_groups(formulas: Sequence[Any]) -> np.ndarray:
+    """Group label of each formula: equal for formulas of the same composition.
+
+    Formulas are compared by their element fractions, so ``"NaCl"``, ``"ClNa"`` and
+    ``"Na2Cl2"`` share a group: their composition features are identical, so they must not
+    straddle the training and test sets of a fold. A formula that cannot be parsed is
+    grouped with the identical strings only.
+
+    Parameters
+    ----------
+    formulas : sequence of str
+        Chemical formulas, one per row.
+
+    Returns
+    -------
+    groups : ndarray of int, shape (n_rows,)
+        Labels ``0, 1, ...`` in order of first appearance; pass them as ``groups`` to a
+        group-aware splitter such as :class:`~sklearn.model_selection.GroupKFold`.
+
+    Examples
+    --------
+    >>> formula_groups(["NaCl", "MgO", "Na2Cl2", "ClNa", "Xx"])
+    array([0, 1, 0, 0, 2])
+    """
+    unique, inverse = parse_entries(np.asarray(formulas, dtype=object).reshape(-1))
+    keys: list[Any] = []
+    for position, parsed in enumerate(unique):
+        if isinstance(parsed, FormulaError):
+            keys.append(("<unparsed>", position))
+            continue
+        total = sum(parsed.amounts)
+        fractions = [round(amount / total, 10) for amount in parsed.amounts]
+        keys.append(tuple(sorted(zip(parsed.z, fractions, strict=True))))
+    codes, _ = pd.factorize(pd.Series(keys, dtype=object))
+    return codes[inverse].astype(np.int64)
