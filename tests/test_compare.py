@@ -215,12 +215,17 @@ def test_results_save_reload_and_combine(regression_data, tmp_path):
 def test_predefined_folds_and_group_splitters(regression_data):
     X, y = regression_data
     test_fold = np.arange(len(X)) % 3
-    result = compare_models([Ridge()], X, y, test_fold=test_fold, n_repeats=1)
+    # predefined folds and splitter objects run as given: one repeat unless told otherwise
+    result = compare_models([Ridge()], X, y, test_fold=test_fold)
+    assert result.scores["split"].tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match="n_repeats > 1 needs an int cv"):
+        compare_models([Ridge()], X, y, test_fold=test_fold, n_repeats=2)
+    # an int cv repeats 3 times by default
+    assert len(compare_models([Ridge()], X, y, cv=4).scores) == 12
     for fold, rows in result.predictions.groupby("fold")["row"]:
         assert set(test_fold[rows.to_numpy()]) == {fold}
     groups = np.arange(len(X)) // 10
-    grouped = compare_models([DummyRegressor()], X, y, cv=GroupKFold(3), groups=groups,
-                             n_repeats=1)
+    grouped = compare_models([DummyRegressor()], X, y, cv=GroupKFold(3), groups=groups)
     for _, rows in grouped.predictions.groupby("fold")["row"]:
         test_groups = set(groups[rows.to_numpy()])
         assert not test_groups & (set(groups) - test_groups)

@@ -18,6 +18,9 @@ from ._results import ModelComparison, metric_label
 from ._scoring import Metric, resolve_scoring
 from ._splits import groups_for, repeats_of, resolve_cv
 
+DEFAULT_REPEATS = 3
+"""Repeats of an int ``cv`` when :func:`compare_models` is not told (3 × 5-fold)."""
+
 
 def _named_models(models: Mapping[str, Any] | Iterable[Any]) -> dict[str, BaseEstimator]:
     """``{name: estimator}``; a list is named after the estimators' classes."""
@@ -91,7 +94,7 @@ def compare_models(
     y: Any,
     *,
     cv: int | Any = 5,
-    n_repeats: int = 3,
+    n_repeats: int | None = None,
     groups: Any = None,
     scoring: str | Sequence[str] | Mapping[str, Any] | None = None,
     random_state: int | None = 0,
@@ -121,11 +124,12 @@ def compare_models(
         Folds per repeat, see :func:`resolve_cv`: an int gives a shuffled KFold (grouped
         when ``groups`` repeat; stratified for classifiers); a splitter or a list of
         ``(train, test)`` index pairs is used as given.
-    n_repeats : int, default=3
-        Repeats of an int ``cv`` with new shuffles, so 3 × 5-fold by default: the mean over
-        15 splits is steadier than over 5 and its interval narrower, which matters on the
-        small datasets of materials science. Must be 1 with ``test_fold`` or a splitter
-        object.
+    n_repeats : int or None, default=None
+        Repeats of an int ``cv`` with new shuffles. None means 3 for an int ``cv`` (3 ×
+        5-fold by default: the mean over 15 splits is steadier than over 5 and its interval
+        narrower, which matters on the small datasets of materials science) and 1 for
+        ``test_fold`` or a splitter object, which are used as given (values above 1 are an
+        error there).
     groups : array-like, optional
         Group label of each row (e.g. the reduced formula); rows of a group stay on one
         side of every split made from an int ``cv``, and group-aware splitters receive
@@ -176,6 +180,9 @@ def compare_models(
     task = _task_of(named)
     classification = task == "classification"
     metrics = resolve_scoring(scoring, classification)
+    if n_repeats is None:
+        own_splits = test_fold is None and isinstance(cv, int | np.integer)
+        n_repeats = DEFAULT_REPEATS if own_splits else 1
     splitter = resolve_cv(cv, n_repeats=n_repeats, test_fold=test_fold, groups=groups,
                           random_state=random_state, stratify=classification)
     groups = groups_for(cv, splitter, groups)
