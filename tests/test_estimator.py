@@ -47,6 +47,10 @@ def test_numeric_dtypes_are_accepted(regression_data, dtype):
     X, y = regression_data
     X = (X * 10).astype(dtype)
     model = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    # the same values as float64 give the same network: the dtype only changes the container
+    reference = IRNetRegressor(**FAST_PARAMS).fit(X.astype(np.float64), y)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X.astype(np.float64)),
+                               rtol=1e-5, atol=1e-6)
     assert np.isfinite(model.predict(X)).all()
 
 

@@ -487,6 +487,7 @@ def test_formula_invariants(featurizer):
 def test_stateless_transform_without_fit():
     X = MagpieFeaturizer().transform(["NaCl"])
     assert X.shape == (1, 145)
+    np.testing.assert_array_equal(X, MagpieFeaturizer().fit(["NaCl", "MgO"]).transform(["NaCl"]))
 
 
 def test_pipeline_cross_val_score_on_formula_strings():
