@@ -250,6 +250,8 @@ class R2Metric:
                                      device=y_valid.device)
 
     def update(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> None:
+        # a network with a variance head puts the means in its first columns
+        y_pred = y_pred[:, : y_true.shape[1]]
         self.residuals += ((y_pred - y_true).double() ** 2).sum(dim=0)
 
     def result(self) -> float:
