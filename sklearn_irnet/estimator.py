@@ -121,8 +121,10 @@ default="absolute_error"
         on new rows; :class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor` calibrates
         it. With ``pretrained``, both columns of the output layer are new.
     batch_size : int, default=128
-        Mini-batch size (capped at the number of training rows). A trailing batch of a
-        single row is merged into the previous one, since BatchNorm cannot train on one row.
+        Mini-batch size (capped at the number of training rows). A trailing batch of
+        fewer than ``min(16, batch_size // 4)`` rows (a single row at least) is merged
+        into the previous one: BatchNorm cannot train on one row, and a handful of rows
+        gives it noisy statistics.
     learning_rate_init : float, default=1e-3
         Learning rate (the peak of the schedule when ``learning_rate`` is not
         ``"constant"``). When you raise ``batch_size``, raise it too: about in proportion
