@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
-from ._calibration import fit_std_scale, held_out_blocks, mixture
+from ._calibration import fit_std_weights, held_out_blocks, members_leaving_out, mixture
 from .classifier import IRNetClassifier
 from .estimator import IRNetRegressor
 
@@ -55,9 +55,9 @@ class _DeepEnsemble(BaseEstimator):
     ) -> list[np.ndarray] | None:
         """Seed, clone and fit the members (``seeds_``, ``estimators_``).
 
-        With ``holdout_fraction``, member ``i`` does not train on a block of rows of its
-        own (disjoint blocks, see :func:`~sklearn_irnet._calibration.held_out_blocks`);
-        the blocks are returned.
+        With ``holdout_fraction``, the rows are cut into disjoint blocks and member ``i``
+        does not train on the blocks of
+        :func:`~sklearn_irnet._calibration.members_leaving_out`; the blocks are returned.
         """
         template = self._template()
         if "random_state" not in template.get_params():
@@ -69,7 +69,12 @@ class _DeepEnsemble(BaseEstimator):
         rows = [slice(None)] * self.n_estimators
         if holdout_fraction is not None:
             blocks = held_out_blocks(len(X), self.n_estimators, holdout_fraction, rng)
-            rows = [np.setdiff1d(np.arange(len(X)), block) for block in blocks]
+            left_out: list[list[np.ndarray]] = [[] for _ in blocks]
+            for j, block in enumerate(blocks):
+                for i in members_leaving_out(j, len(blocks)):
+                    left_out[i].append(block)
+            rows = [np.setdiff1d(np.arange(len(X)), np.concatenate(parts))
+                    for parts in left_out]
         members = [clone(template).set_params(random_state=int(seed)) for seed in self.seeds_]
         directory = template.get_params().get("checkpoint_dir")
         if directory is not None:  # each member resumes from its own checkpoint
@@ -119,33 +124,43 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
       MAPIE) before doing so.
 
     **Calibration without held-out data.** A variance that a network fitted to its own
-    training rows is too small on new rows. When the members predict a standard
-    deviation and ``calibration_fraction`` is set, each member leaves out its own
-    disjoint block of ``calibration_fraction`` of the training rows (at most
-    ``1 / n_estimators`` of them): every block row gets a prediction from a member that
-    never saw it, and one factor per target, ``std_scale_``, is fitted so that the
-    intervals ``mean ± z * std_scale_ * std`` of those rows cover them at the nominal
-    levels from 50 % to 95 % (``z`` the normal quantile). ``predict(X, return_std=True)``
-    returns the mixture standard deviation times ``std_scale_``; ``calibrated=False``
-    returns the raw mixture. The user holds nothing out: the members together still
-    train on every row.
+    training rows is too small (or shaped wrong) on new rows, and the spread between
+    members measures only their disagreement. With ``calibration_fraction`` set (the
+    default), the ensemble cuts that share of the training rows into one block per
+    member, and member ``i`` does not train on blocks ``i`` and ``i + 1``: every block
+    row gets predictions from two members that never saw it, which show what the
+    ensemble shows on new rows (their noise estimates, their disagreement and the error
+    of their mean). Three non-negative weights per target are fitted on those rows,
+
+    ``std = sqrt((noise_scale_ * noise)**2 + (spread_scale_ * spread)**2 + std_floor_**2)``
+
+    with ``noise`` the root mean variance of the members and ``spread`` the standard
+    deviation of their means, so that the intervals ``mean ± z * std`` (``z`` the normal
+    quantile) cover the block rows at 68 % and 95 % as closely as possible, the weights
+    with the best CRPS winning among equally calibrated ones
+    (:func:`~sklearn_irnet._calibration.fit_std_weights`). A component that does not
+    follow the errors gets a small weight. ``predict(X, return_std=True)``
+    returns this calibrated std; ``calibrated=False`` returns the raw mixture std. The
+    user holds nothing out: each member trains on ``1 - calibration_fraction`` of the
+    rows, and the members together on every row.
 
     What is guaranteed, and what is not:
 
-    - the 50-95 % intervals of the held-out rows match their levels as closely as one
-      factor allows (exactly at one of those levels), so fresh rows drawn like the
-      training rows are covered at about the nominal rate on average over many rows;
-      nothing is guaranteed row by row, nor for inputs unlike the training data
-      (extrapolation), nor under a shift between training and test data;
-    - the factor is fitted on single members' held-out errors and applied to the
-      ensemble, whose mean is a little more accurate and whose mixture variance adds the
-      members' disagreement, so the intervals lean wide by about the ensemble's gain
-      over one member;
-    - when the errors have heavier tails than a Gaussian, one factor cannot calibrate
-      every level: it then covers the 50 % interval a little too often and the 95 % one
-      a little too rarely;
-    - each member trains on ``1 - calibration_fraction`` of the rows, which costs each
-      a little accuracy (the ensemble's mean sees every row).
+    - on the block rows, the 68 % and 95 % intervals cover as closely to their levels as
+      the three weights allow; fresh rows drawn like the training rows are then covered at
+      about those rates on average over many rows. Nothing is guaranteed row by row, for
+      inputs unlike the training data (extrapolation), or under a shift between training
+      and test data, and there is no finite-sample guarantee as in split conformal
+      prediction (the weights are fitted, not a quantile of exchangeable scores);
+    - the block rows' mean comes from two members and the ensemble's from
+      ``n_estimators``, so the fitted intervals lean slightly wide;
+    - when the errors have heavier tails than a Gaussian of this std (on materials data
+      they often do), no weights calibrate every level: the 50 % and 68 % intervals are
+      then covered too often and the 95 % one a little too rarely (other levels follow
+      the Gaussian shape, so the 50 % interval is usually covered too often), by
+      amounts that ``benchmarks/uncertainty_calibration.py`` measures;
+    - each member trains on ``1 - calibration_fraction`` of the rows, which can cost each
+      a little accuracy.
 
     Parameters
     ----------
@@ -156,10 +171,11 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
     n_estimators : int, default=5
         Number of members.
     calibration_fraction : float in (0, 0.5] or None, default=0.1
-        Share of the training rows each member leaves out for calibration (capped at
-        ``1 / n_estimators``, so that the blocks are disjoint). Used only when the
-        members predict a standard deviation. ``None`` trains every member on every row
-        and leaves the standard deviation uncalibrated (``std_scale_`` is None).
+        Share of the training rows each member leaves out for calibration (two blocks of
+        half as many rows; a block holds at most ``1 / n_estimators`` of the rows).
+        ``None`` trains every member on every row and leaves the standard deviation
+        uncalibrated: the raw mixture, or the members' spread (the behaviour before
+        calibration existed).
     n_jobs : int or None, default=None
         Members fitted in parallel (joblib; ``None`` is 1 unless in a
         ``joblib.parallel_config`` context, -1 all cores). With several jobs, joblib
@@ -177,12 +193,14 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
     estimators_ : list of fitted regressors
     seeds_ : ndarray of int
         The members' ``random_state``.
-    std_scale_ : ndarray of shape (n_outputs,) or None
-        The calibration factor of each target's standard deviation; None when the
-        members give no standard deviation or ``calibration_fraction=None``.
+    noise_scale_, spread_scale_, std_floor_ : ndarray of shape (n_outputs,) or None
+        The calibration weights of each target (``std_floor_`` in the target's units);
+        ``noise_scale_`` is 0 for members without a standard deviation. None with
+        ``calibration_fraction=None``.
     calibration_rows_ : list of ndarray or None
-        Row indices (into the training data) that each member left out; None when no
-        rows were left out.
+        The blocks of training rows (indices into the training data); member ``i`` did
+        not train on blocks ``i`` and ``i + 1`` (cyclic). None when no rows were left
+        out.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of str
@@ -205,11 +223,11 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
     ...                         max_iter=10)
     >>> ensemble = DeepEnsembleRegressor(member, n_estimators=3, random_state=0).fit(X, y)
     >>> mean, std = ensemble.predict(X[:2], return_std=True)
-    >>> mean.shape, std.shape, ensemble.std_scale_.shape
+    >>> mean.shape, std.shape, ensemble.spread_scale_.shape
     ((2,), (2,), (1,))
     >>> raw = ensemble.predict(X[:2], return_std=True, calibrated=False)[1]
-    >>> bool(np.allclose(std, raw * ensemble.std_scale_))
-    True
+    >>> raw.shape
+    (2,)
     """
 
     _parameter_constraints: dict = {
@@ -249,24 +267,43 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
                              ensure_all_finite=False, dtype=(np.float64, np.float32))
         self._members_give_std = _gives_std(self._template())
-        calibrate = self._members_give_std and self.calibration_fraction is not None
-        blocks = self._fit_members(X, y, self.calibration_fraction if calibrate else None)
+        blocks = self._fit_members(X, y, self.calibration_fraction)
         self.calibration_rows_ = blocks
-        self.std_scale_ = None if blocks is None else self._std_scale(X, y, blocks)
+        self.noise_scale_ = self.spread_scale_ = self.std_floor_ = None
+        if blocks is not None:
+            weights = self._std_weights(X, y.reshape(len(y), -1), blocks)
+            self.noise_scale_, self.spread_scale_, self.std_floor_ = weights.T
         return self
 
-    def _std_scale(self, X: np.ndarray, y: np.ndarray, blocks: list[np.ndarray]
-                   ) -> np.ndarray:
-        """One factor per target from the members' standardised held-out residuals."""
-        z = []
-        for member, rows in zip(self.estimators_, blocks, strict=True):
-            mean, std = member.predict(X[rows], return_std=True)
-            residual = y[rows].reshape(len(rows), -1) - np.reshape(mean, (len(rows), -1))
-            std = np.reshape(std, residual.shape)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z.append(np.where(residual == 0, 0.0, residual / std))
-        z = np.concatenate(z)
-        return np.array([fit_std_scale(z[:, j]) for j in range(z.shape[1])])
+    def _std_weights(self, X: np.ndarray, y: np.ndarray, blocks: list[np.ndarray]
+                     ) -> np.ndarray:
+        """Calibration weights, shape (n_outputs, 3), from the block rows' predictions by
+        the members that left them out."""
+        n_members = len(self.estimators_)
+        residual, noise, spread = [], [], []
+        for j, rows in enumerate(blocks):
+            members = [self.estimators_[i] for i in members_leaving_out(j, n_members)]
+            means, stds = self._member_outputs(members, X[rows])
+            means = means.reshape(len(members), len(rows), -1)
+            residual.append(y[rows] - means.mean(axis=0))
+            if stds is not None:
+                noise.append(np.sqrt(np.mean(stds.reshape(means.shape) ** 2, axis=0)))
+            # unbiased variance between members, as the ddof=0 spread of n_members
+            between = means.var(axis=0, ddof=1) if len(members) > 1 else 0 * means[0]
+            spread.append(np.sqrt(between * (n_members - 1) / n_members))
+        residual, spread = np.concatenate(residual), np.concatenate(spread)
+        noise_std = np.concatenate(noise) if noise else None
+        return np.array([fit_std_weights(residual[:, k], None if noise_std is None else
+                                         noise_std[:, k], spread[:, k])
+                         for k in range(residual.shape[1])])
+
+    def _member_outputs(self, members: list[Any], X: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Stacked means, and standard deviations when the members give them."""
+        if not self._members_give_std:
+            return np.stack([member.predict(X) for member in members]), None
+        pairs = [member.predict(X, return_std=True) for member in members]
+        return np.stack([m for m, _ in pairs]), np.stack([s for _, s in pairs])
 
     def predict(self, X: Any, return_std: bool = False, calibrated: bool = True) -> Any:
         """Mean prediction of the members, and optionally a standard deviation.
@@ -278,8 +315,9 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
             Also return the standard deviation: the mixture's (members that predict
             one), else the spread of the members' predictions.
         calibrated : bool, default=True
-            With ``return_std``, multiply the standard deviation by ``std_scale_`` (when
-            it was fitted). ``False`` returns the raw mixture standard deviation.
+            With ``return_std``, return the calibrated standard deviation (when the
+            weights were fitted, see the class description); ``False`` returns the raw
+            mixture standard deviation (the members' spread for members without one).
 
         Returns
         -------
@@ -291,14 +329,15 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
         check_is_fitted(self, "estimators_")
         X = validate_data(self, X, reset=False, ensure_all_finite=False,
                           dtype=(np.float64, np.float32))
-        if self._members_give_std:
-            pairs = [member.predict(X, return_std=True) for member in self.estimators_]
-            means = np.stack([mean for mean, _ in pairs])
-            mean, std = mixture(means, np.stack([std for _, std in pairs]))
-        else:
-            mean, std = mixture(np.stack([m.predict(X) for m in self.estimators_]), None)
-        if calibrated and self.std_scale_ is not None:
-            std = std * (self.std_scale_ if std.ndim == 2 else self.std_scale_[0])
+        means, stds = self._member_outputs(self.estimators_, X)
+        mean, std = mixture(means, stds)
+        if calibrated and self.spread_scale_ is not None:
+            noise = 0 * mean if stds is None else np.sqrt(np.mean(stds**2, axis=0))
+            spread = means.std(axis=0)
+            weights = [w if mean.ndim == 2 else w[0]
+                       for w in (self.noise_scale_, self.spread_scale_, self.std_floor_)]
+            std = np.sqrt((weights[0] * noise) ** 2 + (weights[1] * spread) ** 2
+                          + weights[2] ** 2)
         return mean, std
 
     def __sklearn_tags__(self) -> Any:
