@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "results.json").write_text(json.dumps(
             {"configuration": config, "summary": summary, "folds": folds}, indent=1))
         (args.out / "summary.md").write_text(markdown(summary, config, len(folds)))
-    reliability_figure(folds, args.out / "reliability.png")
+        reliability_figure(folds, args.out / "reliability.png")
     print(markdown(summarise(folds), config, len(folds)), flush=True)
     return 0
 
