@@ -136,28 +136,28 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
 
     with ``noise`` the root mean variance of the members and ``spread`` the standard
     deviation of their means, so that the intervals ``mean ± z * std`` (``z`` the normal
-    quantile) cover the block rows at 68 % and 95 % as closely as possible, the weights
-    with the best CRPS winning among equally calibrated ones
+    quantile) cover the block rows at 95 %, and then as closely as possible at 68 %, the
+    weights with the best CRPS winning among equally calibrated ones
     (:func:`~sklearn_irnet._calibration.fit_std_weights`). A component that does not
-    follow the errors gets a small weight. ``predict(X, return_std=True)``
-    returns this calibrated std; ``calibrated=False`` returns the raw mixture std. The
+    follow the errors gets a small weight. ``predict(X, return_std=True)`` returns this
+    calibrated std; ``calibrated=False`` returns the raw mixture std. The
     user holds nothing out: each member trains on ``1 - calibration_fraction`` of the
     rows, and the members together on every row.
 
     What is guaranteed, and what is not:
 
-    - on the block rows, the 68 % and 95 % intervals cover as closely to their levels as
-      the three weights allow; fresh rows drawn like the training rows are then covered at
-      about those rates on average over many rows. Nothing is guaranteed row by row, for
-      inputs unlike the training data (extrapolation), or under a shift between training
-      and test data, and there is no finite-sample guarantee as in split conformal
-      prediction (the weights are fitted, not a quantile of exchangeable scores);
+    - on the block rows, the 95 % intervals cover 95 % (to the grid's resolution), and
+      the 68 % ones as closely as the three weights then allow; fresh rows drawn like
+      the training rows are then covered at about those rates on average over many
+      rows. Nothing is guaranteed row by row, for inputs unlike the training data
+      (extrapolation), or under a shift between training and test data, and there is no
+      finite-sample guarantee as in split conformal prediction (the weights are fitted,
+      and the block rows' predictions come from two members, not the whole ensemble);
     - the block rows' mean comes from two members and the ensemble's from
       ``n_estimators``, so the fitted intervals lean slightly wide;
     - when the errors have heavier tails than a Gaussian of this std (on materials data
-      they often do), no weights calibrate every level: the 50 % and 68 % intervals are
-      then covered too often and the 95 % one a little too rarely (other levels follow
-      the Gaussian shape, so the 50 % interval is usually covered too often), by
+      they often do), no weights calibrate every level: the 95 % level is kept and the
+      68 % intervals are covered too often (they are wider than they need to be), by
       amounts that ``benchmarks/uncertainty_calibration.py`` measures;
     - each member trains on ``1 - calibration_fraction`` of the rows, which can cost each
       a little accuracy.
