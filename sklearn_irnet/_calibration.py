@@ -61,9 +61,9 @@ def held_out_blocks(
     left_out = size * min(2, n_members)
     if size == 0 or n_samples - left_out < 2:
         raise ValueError(
-            f"calibration holds out blocks of rows, but {n_samples} rows are too few for "
-            f"{n_members} members (each needs held-out rows and 2 rows to train on); use "
-            "more data, fewer members, or calibration_fraction=None."
+            f"calibration holds out blocks of rows, but n_samples = {n_samples} is too few "
+            f"for {n_members} members (each needs held-out rows and 2 rows to train on); "
+            "use more data, fewer members, or calibration_fraction=None."
         )
     order = rng.permutation(n_samples)
     return [np.sort(order[i * size:(i + 1) * size]) for i in range(n_members)]
