@@ -165,9 +165,12 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
     Parameters
     ----------
     estimator : regressor or None, default=None
-        The member model; ``None`` means ``IRNetRegressor(loss="absolute_error_nll")``:
-        means trained on the absolute error, as the default network, plus a variance
-        head. It must have a ``random_state`` parameter.
+        The member model; ``None`` means ``IRNetRegressor()`` (absolute-error training, no
+        variance head). It must have a ``random_state`` parameter. Members trained with
+        ``loss="absolute_error_nll"`` add their noise estimate to the mixture; on the
+        main job's data that estimate, learnt from the networks' own training residuals,
+        made the intervals wider rather than sharper (``benchmarks/results/
+        uncertainty_calibration/``), so it is not the default.
     n_estimators : int, default=5
         Number of members.
     calibration_fraction : float in (0, 0.5] or None, default=0.1
@@ -249,7 +252,7 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
         self.calibration_fraction = calibration_fraction
 
     def _default_member(self) -> BaseEstimator:
-        return IRNetRegressor(loss="absolute_error_nll")
+        return IRNetRegressor()
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any) -> DeepEnsembleRegressor:

@@ -285,7 +285,7 @@ def test_ensemble_pickles_clones_and_refuses_bad_settings(regression_data):
                                          calibration_fraction=None).fit(X, y)
     assert uncalibrated.spread_scale_ is None
     assert DeepEnsembleRegressor().estimator is None  # default member made at fit
-    assert DeepEnsembleRegressor()._default_member().loss == "absolute_error_nll"
+    assert DeepEnsembleRegressor()._default_member().loss == "absolute_error"
 
 
 class _SeededBayesianRidge(BayesianRidge):
