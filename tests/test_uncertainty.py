@@ -294,3 +294,19 @@ class _SeededBayesianRidge(BayesianRidge):
     def __init__(self, *, random_state=None):
         super().__init__()
         self.random_state = random_state
+
+
+def test_reliability_diagram_draws_the_observed_coverage():
+    pytest.importorskip("matplotlib")
+    from sklearn_irnet.uncertainty_plots import plot_reliability_diagram
+
+    rng = np.random.RandomState(0)
+    std = rng.uniform(0.5, 2.0, size=400)
+    y = std * rng.normal(size=400)
+    ax = plot_reliability_diagram(y, 0 * y, std, levels=[0.5, 0.9], label="model")
+    plot_reliability_diagram(y, 0 * y, std / 2, levels=[0.5, 0.9], ax=ax, label="narrow")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines) == ["ideal", "model", "narrow"]  # one diagonal for both curves
+    np.testing.assert_allclose(lines["narrow"].get_ydata(),
+                               reliability_curve(y, 0 * y, std / 2, [0.5, 0.9])[1])
+    assert (lines["narrow"].get_ydata() < lines["model"].get_ydata()).all()
