@@ -9,7 +9,8 @@ what its target is through a few hooks:
 - ``_validate_training_data(X, y, reset)``: checked X and the target as the network trains
   on it, plus attributes to set once the fit succeeds;
 - ``_fit_target(y)``: fit the target's encoding or scaling (first fit only);
-- ``_n_outputs(y)``, ``_training_target(y)``: output width, and the array given to skorch;
+- ``_n_outputs(y)``, ``_training_target(y)``: number of targets, and the array given to skorch;
+- ``_adapt_config(config)``: the network the loss needs (output columns for variances);
 - ``_criterion()``, ``_net_class``, ``_configure_criterion(net)``: the loss and the skorch net
   that records the validation metric (``_net_class.valid_metric_name``);
 - ``_warm_start_key(config)``, ``_stratify(y)``, ``_SCALING``, ``_FITTED``,
@@ -171,14 +172,14 @@ class IRNetBase(BaseEstimator):
         if continuing:
             config = (self._with_own_dropout(self.network_config_)
                       if self.pretrained is not None else
-                      NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
-                                                n_outputs=n_outputs))
+                      self._adapt_config(NetworkConfig.from_params(
+                          self.get_params(), n_features=X.shape[1], n_outputs=n_outputs)))
         elif self.pretrained is not None:
             source = self._pretrained_model(X)
             config = self._fine_tuning_config(source, n_outputs)
         else:
-            config = NetworkConfig.from_params(self.get_params(), n_features=X.shape[1],
-                                               n_outputs=n_outputs)
+            config = self._adapt_config(NetworkConfig.from_params(
+                self.get_params(), n_features=X.shape[1], n_outputs=n_outputs))
         if continuing and self._warm_start_key(config) != self._fitted_key:
             raise ValueError(
                 "warm_start=True continues training the fitted network, but the "
@@ -264,6 +265,11 @@ class IRNetBase(BaseEstimator):
         """Output width of the network for the checked target ``y``."""
         raise NotImplementedError
 
+    def _adapt_config(self, config: NetworkConfig) -> NetworkConfig:
+        """The network for this estimator's loss, from the one the parameters describe for
+        ``config.n_outputs`` targets (default: unchanged)."""
+        return config
+
     def _fit_target(self, y: np.ndarray) -> None:
         """Fit the target's scaling or encoding (not on a warm start)."""
         raise NotImplementedError
@@ -311,7 +317,8 @@ class IRNetBase(BaseEstimator):
         base = source.network_config_
         output_init = resolve_output_init(self.output_init, base.stacks)
         return self._with_own_dropout(
-            dataclasses.replace(base, n_outputs=n_outputs, output_init=output_init))
+            self._adapt_config(dataclasses.replace(base, n_outputs=n_outputs,
+                                                   output_init=output_init)))
 
     def _with_own_dropout(self, config: NetworkConfig) -> NetworkConfig:
         """``config`` with this estimator's ``dropout``: a pre-trained network takes it
@@ -325,9 +332,10 @@ class IRNetBase(BaseEstimator):
         if source is None:
             return module
         hidden = {k: v for k, v in source.net_.module_.state_dict().items()
-                  if not k.startswith("head.")}
+                  if not k.startswith(("head.", "variance_head."))}
         missing, unexpected = module.load_state_dict(hidden, strict=False)
-        assert not unexpected and all(k.startswith("head.") for k in missing)
+        assert not unexpected and all(k.startswith(("head.", "variance_head."))
+                                      for k in missing)
         for block in module.body[: config.n_blocks(self.freeze_stacks)]:
             block.requires_grad_(False)
         return module
@@ -602,7 +610,8 @@ class IRNetBase(BaseEstimator):
         check_finite(X, "X", getattr(self, "feature_names_in_", None), type(self).__name__)
 
     def _forward(self, X: Any) -> np.ndarray:
-        """The network's raw outputs for X, float64 of shape (n_samples, n_outputs)."""
+        """The network's raw outputs for X, float64 of shape (n_samples, width of the
+        output layer)."""
         check_is_fitted(self, "net_")
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), ensure_all_finite=False

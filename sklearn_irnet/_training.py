@@ -66,9 +66,14 @@ class BatchIterator:
     shuffler : EpochShuffler or None
         Shuffle the rows with a fresh seeded permutation when given.
     drop_singleton : bool, default=False
-        Fold a trailing batch of one row into the batch before it (BatchNorm cannot
-        normalise a single sample in training mode); with ``shard``, a trailing batch of
-        fewer rows than processes, so that every process gets a row.
+        Fold a tiny trailing batch into the batch before it: one of fewer than
+        ``min(16, batch_size // 4)`` rows (at least 2, so a single row always; with
+        ``shard``, at least as many as processes, so that every process gets a row).
+        BatchNorm cannot normalise a single row in training mode, and the statistics of a
+        handful of rows are noise that the last step of every epoch trains on and writes
+        into the running averages used at prediction time: on the main job's data, 1,538
+        training rows in batches of 256 (a trailing batch of 2) gave an IRNet-17 a test
+        MAE of 0.166 eV/atom, against 0.104 with one row fewer (a trailing row, merged).
     shard : tuple of int, default=(0, 1)
         ``(rank, world_size)``: yield only process ``rank``'s contiguous slice of every
         batch (data-parallel training, :mod:`sklearn_irnet._data_parallel`). The batches
@@ -94,7 +99,7 @@ class BatchIterator:
     def _bounds(self) -> list[tuple[int, int]]:
         n, size = len(self.dataset), self.batch_size
         bounds = [(start, min(start + size, n)) for start in range(0, n, size)]
-        smallest = max(2, self.shard[1])
+        smallest = max(2, self.shard[1], min(16, size // 4))
         if self.drop_singleton and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < smallest:
             last = bounds.pop()
             bounds[-1] = (bounds[-1][0], last[1])
@@ -250,6 +255,8 @@ class R2Metric:
                                      device=y_valid.device)
 
     def update(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> None:
+        # a network with a variance head puts the means in its first columns
+        y_pred = y_pred[:, : y_true.shape[1]]
         self.residuals += ((y_pred - y_true).double() ** 2).sum(dim=0)
 
     def result(self) -> float:

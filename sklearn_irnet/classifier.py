@@ -58,7 +58,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         scikit-learn's classifiers; ``"balanced"`` weights each class by
         ``n_samples / (n_classes * count)``. None gives every sample weight one.
     batch_size : int, default=128
-        Mini-batch size (a trailing batch of one row is merged into the previous one).
+        Mini-batch size (a trailing batch of fewer than ``min(16, batch_size // 4)`` rows,
+        a single row at least, is merged into the previous one).
     learning_rate_init : float, default=1e-3
         Peak learning rate.
     solver : {"adamw", "adam"}, default="adamw"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -15,14 +16,26 @@ from sklearn.utils.validation import validate_data
 from . import persistence
 from ._base import IRNetBase
 from ._data_checks import numeric_target, standardization
+from ._likelihood import (
+    AbsoluteErrorGaussianNLLLoss,
+    GaussianNLLLoss,
+    numpy_variance_from_raw,
+)
 from .network_config import NetworkConfig
 
 LOSSES: dict[str, type[torch.nn.Module]] = {
     "absolute_error": torch.nn.L1Loss,
     "squared_error": torch.nn.MSELoss,
     "huber": torch.nn.HuberLoss,
+    "gaussian_nll": GaussianNLLLoss,
+    "absolute_error_nll": AbsoluteErrorGaussianNLLLoss,
 }
-"""Training losses available by name (sklearn's names)."""
+"""Training losses available by name: sklearn's names, and two that make the network
+predict a variance per target as well as a mean (:mod:`sklearn_irnet._likelihood`):
+``"gaussian_nll"``, the Gaussian negative log-likelihood of means and variances, and
+``"absolute_error_nll"``, the absolute error for the means plus that likelihood for
+variances read from the detached last hidden layer. A loss class's ``variance_head``
+(``"joint"`` or ``"detached"``) says which network it needs."""
 
 PAPER_RECIPE: dict[str, Any] = {
     "loss": "absolute_error",
@@ -96,11 +109,22 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         2,135 experimental formation enthalpies, 0.368 vs 0.464 eV on Matbench expt_gap,
         108.5 vs 139.6 MPa on steels; plain-17 0.415 vs 0.157 eV/atom, 0.574 vs 0.390 eV
         and 156.0 vs 114.8 MPa (``benchmarks/compare_output_init.py``).
-    loss : {"absolute_error", "squared_error", "huber"}, default="absolute_error"
-        Training loss; the paper uses the mean absolute error.
+    loss : {"absolute_error", "squared_error", "huber", "gaussian_nll"}, \
+default="absolute_error"
+        Training loss; the paper uses the mean absolute error. ``"gaussian_nll"`` trains
+        the network to predict a Gaussian per row: the output layer gets a second column
+        per target for the variance (``softplus`` of that column plus a floor of 1e-6 in
+        standardised units, see :mod:`sklearn_irnet._likelihood` for why), the loss is
+        the Gaussian negative log-likelihood (Lakshminarayanan et al., NeurIPS 2017), and
+        ``predict(X, return_std=True)`` returns the predicted standard deviation. That
+        standard deviation is fitted to the training rows, so it is usually too small
+        on new rows; :class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor` calibrates
+        it. With ``pretrained``, both columns of the output layer are new.
     batch_size : int, default=128
-        Mini-batch size (capped at the number of training rows). A trailing batch of a
-        single row is merged into the previous one, since BatchNorm cannot train on one row.
+        Mini-batch size (capped at the number of training rows). A trailing batch of
+        fewer than ``min(16, batch_size // 4)`` rows (a single row at least) is merged
+        into the previous one: BatchNorm cannot train on one row, and a handful of rows
+        gives it noisy statistics.
     learning_rate_init : float, default=1e-3
         Learning rate (the peak of the schedule when ``learning_rate`` is not
         ``"constant"``). When you raise ``batch_size``, raise it too: about in proportion
@@ -402,26 +426,67 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
     def _criterion(self) -> type[torch.nn.Module]:
         return LOSSES[self.loss]
 
+    def _variance_head(self) -> str | None:
+        """How the loss's network predicts variances: ``"joint"`` (extra output columns),
+        ``"detached"`` (a head on the detached hidden layer) or None (no variance)."""
+        return getattr(LOSSES[self.loss], "variance_head", None)
+
+    def _adapt_config(self, config: NetworkConfig) -> NetworkConfig:
+        kind = self._variance_head()
+        width = config.n_outputs * (2 if kind == "joint" else 1)
+        return dataclasses.replace(config, n_outputs=width, variance_head=kind == "detached")
+
     # -------------------------------------------------------------- predict
-    def predict(self, X: Any) -> np.ndarray:
-        """Predict targets for X.
+    def predict(self, X: Any, return_std: bool = False) -> Any:
+        """Predict targets for X, and optionally the standard deviation of each prediction.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Inputs with the same columns as in ``fit``.
+        return_std : bool, default=False
+            Also return the standard deviation that a ``loss="gaussian_nll"`` network
+            predicts (in the units of the training target). It is the network's own
+            estimate of the noise around its mean, fitted on the training rows and not
+            calibrated: on new rows it is usually too small. A network trained with
+            another loss has no estimate, and its std is all NaN (never zero, so that it
+            is not mistaken for certainty).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions in the units of the training target, 1-D when ``fit`` got a 1-D y.
+            Predictions (the predicted means with ``"gaussian_nll"``) in the units of the
+            training target, 1-D when ``fit`` got a 1-D y.
+        y_std : ndarray of the same shape, only when ``return_std=True``
+            Predicted standard deviations.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_irnet import IRNetRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(200, 3))
+        >>> y = X[:, 0] + 0.1 * rng.normal(size=200)
+        >>> model = IRNetRegressor(architecture=[(16, 2)], loss="gaussian_nll",
+        ...                        max_iter=10, random_state=0).fit(X, y)
+        >>> mean, std = model.predict(X[:4], return_std=True)
+        >>> mean.shape, bool((std > 0).all())
+        ((4,), True)
         """
-        y_pred = self._forward(X)
-        y_pred = y_pred * self.target_scale_ + self.target_mean_
+        outputs = self._forward(X)
+        k = len(self.target_mean_)
+        y_pred = outputs[:, :k] * self.target_scale_ + self.target_mean_
+        if self._variance_head() is not None:
+            y_std = np.sqrt(numpy_variance_from_raw(outputs[:, k:])) * self.target_scale_
+        else:
+            y_std = np.full_like(y_pred, np.nan)
         if self.standardize_target:
             # a target that never varied in training is predicted as that constant
             y_pred[:, self.constant_target_] = self.target_mean_[self.constant_target_]
-        return y_pred.ravel() if self._y_is_1d else y_pred
+            y_std[:, self.constant_target_] = 0.0
+        if self._y_is_1d:
+            y_pred, y_std = y_pred.ravel(), y_std.ravel()
+        return (y_pred, y_std) if return_std else y_pred
 
     # The persistence protocol (see IRNetBase.fitted_state): the target scaling is stored
     # with the input scaling, and the target's shape as attributes.

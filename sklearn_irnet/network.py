@@ -253,6 +253,13 @@ class DeepRegressionNetwork(nn.Module):
         predicts 0 (the mean of a standardised target): with individual shortcuts each
         layer adds its non-negative activation to a running sum, and a Glorot output layer
         then starts far off the target.
+    variance_head : bool, default=False
+        Add a second linear output layer, ``variance_head``, of ``n_outputs`` columns that
+        reads the last hidden layer *detached*: the network returns ``2 * n_outputs``
+        columns, the outputs of ``head`` and then those of ``variance_head``, and the
+        variance columns send no gradient into the hidden layers, so these train exactly
+        as they would without the variance head (``loss="absolute_error_nll"`` of
+        :class:`~sklearn_irnet.IRNetRegressor`). Initialised as ``head``.
 
     Notes
     -----
@@ -280,6 +287,7 @@ class DeepRegressionNetwork(nn.Module):
         batch_norm: bool = True,
         batch_norm_eps: float = 1e-3,
         output_init: str = "glorot",
+        variance_head: bool = False,
     ) -> None:
         super().__init__()
         if output_init not in ("glorot", "zero"):
@@ -313,6 +321,12 @@ class DeepRegressionNetwork(nn.Module):
             width = spec.width
         self.body = nn.Sequential(*blocks)
         self.head = nn.Linear(width, n_outputs)
+        self.variance_head = None
+        if variance_head:
+            # built without drawing from torch's generator, so that the other layers get
+            # the same initial weights as in a network without the variance head
+            with torch.random.fork_rng(devices=[]):
+                self.variance_head = nn.Linear(width, n_outputs)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -326,9 +340,14 @@ class DeepRegressionNetwork(nn.Module):
                 module.reset_parameters()
         if self.output_init == "zero":
             nn.init.zeros_(self.head.weight)
+            if self.variance_head is not None:
+                nn.init.zeros_(self.variance_head.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x))
+        hidden = self.body(x)
+        if self.variance_head is None:
+            return self.head(hidden)
+        return torch.cat([self.head(hidden), self.variance_head(hidden.detach())], dim=1)
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -46,10 +46,15 @@ class NetworkConfig:
     stacks : tuple of StackSpec
         Hidden stacks (see :func:`~sklearn_irnet.architecture.resolve_architecture`).
     n_outputs : int, default=1
-        Output width.
+        Width of the output layer (twice the number of targets for a network trained
+        with ``loss="gaussian_nll"``: a mean and a variance column per target).
     activation, dropout, batch_norm, output_init
         As the estimator parameters of the same names; ``output_init`` is resolved
         (``"zero"`` or ``"glorot"``, never ``"auto"``).
+    variance_head : bool, default=False
+        Add a second output layer of ``n_outputs`` variance columns that reads the last
+        hidden layer detached (``loss="absolute_error_nll"``), see
+        :class:`~sklearn_irnet.network.DeepRegressionNetwork`.
 
     Examples
     --------
@@ -69,6 +74,7 @@ class NetworkConfig:
     dropout: float = 0.0
     batch_norm: bool = True
     output_init: str = "glorot"
+    variance_head: bool = False
 
     #: estimator parameters read by :meth:`from_params`, with their defaults
     PARAMS = {"architecture": "irnet17", "residual": None, "activation": "relu",
@@ -127,6 +133,7 @@ class NetworkConfig:
             dropout=self.dropout,
             batch_norm=self.batch_norm,
             output_init=self.output_init,
+            variance_head=self.variance_head,
         )
 
     def to_dict(self) -> dict[str, Any]:

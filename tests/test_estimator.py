@@ -69,6 +69,11 @@ def test_trailing_batch_of_one_is_merged():
     batches = list(BatchIterator(dataset, 16, drop_singleton=True))
     assert [len(xb) for xb, _ in batches] == [16, 17]
     assert [len(xb) for xb, _ in BatchIterator(dataset, 16)] == [16, 16, 1]
+    # a handful of trailing rows too: fewer than min(16, batch_size // 4)
+    few = TensorDataset(torch.zeros(1038, 1), torch.zeros(1038, 1))
+    assert [len(xb) for xb, _ in BatchIterator(few, 256, drop_singleton=True)] == [256] * 3 + [270]
+    enough = TensorDataset(torch.zeros(1040, 1), torch.zeros(1040, 1))
+    assert len(list(BatchIterator(enough, 256, drop_singleton=True))) == 5  # 16 rows stay
     # and training on 33 rows with batches of 16 works (BatchNorm never sees one row)
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(33, 3)), rng.normal(size=33)

@@ -31,6 +31,11 @@ EXPECTED_FAILED_CHECKS = {
         IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "n_iter_no_change": 5}),
         DeepEnsembleRegressor(IRNetRegressor(**{**FAST_PARAMS, "max_iter": 5}),
                               n_estimators=2, random_state=0),
+        # a variance head, and the ensemble's calibrated mixture of such members
+        IRNetRegressor(**{**FAST_PARAMS, "loss": "gaussian_nll"}),
+        DeepEnsembleRegressor(IRNetRegressor(**{**FAST_PARAMS, "max_iter": 5,
+                                                "loss": "absolute_error_nll"}),
+                              n_estimators=2, random_state=0),
         IRNetClassifier(**FAST_PARAMS),
         DeepEnsembleClassifier(IRNetClassifier(**{**FAST_PARAMS, "max_iter": 5}),
                                n_estimators=2, random_state=0),
