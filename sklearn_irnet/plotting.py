@@ -293,12 +293,39 @@ def differences_plot(summary: pd.DataFrame, *, metric: str, lower_is_better: boo
     return ax
 
 
+def interval_reliability_plot(predictions: pd.DataFrame, path: str | Path) -> Path:
+    """Observed against nominal coverage of ``y_pred ± z y_std``, one curve per model that
+    gave a standard deviation (:func:`~sklearn_irnet.uncertainty_plots.plot_reliability_diagram`).
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Columns ``model, y_true, y_pred, y_std`` (``ModelComparison.predictions``).
+    path : str or Path
+        Output PNG.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from .uncertainty_plots import plot_reliability_diagram
+
+    plt, fig, ax = _figure((4.8, 4.8))
+    for model, rows in predictions.dropna(subset=["y_std"]).groupby("model", sort=False):
+        plot_reliability_diagram(rows["y_true"], rows["y_pred"], rows["y_std"], ax=ax,
+                                 label=str(model))
+    ax.set_title("Intervals mean ± z·std, out of fold")
+    return _save(plt, fig, path)
+
+
 def comparison_figures(out: str | Path, result: Any, *, target_label: str,
                        size_table: pd.DataFrame | None = None) -> list[Path]:
     """The figures ``sklearn-irnet compare`` writes next to a comparison's tables.
 
     ``differences.png`` (paired differences from the best model); for regression a
-    parity plot per model (``parity_<model>.png``), for two classes ``roc_curves.png`` and
+    parity plot per model (``parity_<model>.png``) and, when some model gives a standard
+    deviation, ``interval_reliability.png``, for two classes ``roc_curves.png`` and
     ``reliability.png``; ``learning_curves.png`` for networks whose fitted estimators were
     kept, and ``size_curve.png`` with a ``size_table``.
 
@@ -318,6 +345,9 @@ def comparison_figures(out: str | Path, result: Any, *, target_label: str,
     for model in result.models if not classification else ():
         written.append(parity_plot(result.predictions, model, out / f"parity_{model}.png",
                                    target_label=target_label))
+    if not classification and "y_std" in result.predictions.columns:
+        written.append(interval_reliability_plot(result.predictions,
+                                                 out / "interval_reliability.png"))
     curves = {
         model: [{"train": est.loss_curve_, "valid": est.validation_loss_curve_ or []}
                 for est in fitted]

@@ -309,3 +309,45 @@ def test_differences_plot_draws_every_other_model(regression_data, tmp_path):
     assert sorted(labels) == sorted(result.summary().index[1:])
     path = result.plot_differences(path=tmp_path / "d.png")
     assert path.stat().st_size > 1000
+
+
+def test_models_with_a_std_get_interval_metrics_and_a_reliability_plot(tmp_path):
+    """BayesianRidge on linear data with Gaussian noise predicts calibrated intervals:
+    the interval columns are computed from the stored out-of-fold predictions."""
+    from sklearn.linear_model import BayesianRidge
+
+    from sklearn_irnet.uncertainty import crps_gaussian, gaussian_nll
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 0.5 * rng.normal(size=600)
+    result = compare_models({"bayes": BayesianRidge(), "ridge": Ridge()}, X, y, cv=5,
+                            n_repeats=2)
+    assert result.metrics == ("mae", "rmse", "r2", "coverage_68", "coverage_95",
+                              "width_95", "nll", "crps")
+    assert set(result.lower_is_better) == {"mae", "rmse", "width_95", "nll", "crps"}
+    summary = result.summary()
+    assert 0.92 <= summary.loc["bayes", "coverage_95_mean"] <= 0.98
+    assert 0.62 <= summary.loc["bayes", "coverage_68_mean"] <= 0.74
+    assert summary.loc["bayes", "width_95_mean"] == pytest.approx(2 * 1.96 * 0.5, rel=0.1)
+    assert np.isnan(summary.loc["ridge", "nll_mean"])  # no std, no interval metrics
+    split = result.predictions.query("model == 'bayes' and split == 3")
+    row = result.scores.query("model == 'bayes' and split == 3")
+    assert row["nll"].item() == pytest.approx(
+        gaussian_nll(split.y_true, split.y_pred, split.y_std))
+    assert row["crps"].item() == pytest.approx(
+        crps_gaussian(split.y_true, split.y_pred, split.y_std))
+    table = result.table().set_index("model")
+    assert table.loc["ridge", "NLL (95% CI)"] == "" and table.loc["bayes", "NLL (95% CI)"]
+    # saved, reloaded and combined with a comparison without them
+    loaded = ModelComparison.load(result.save(tmp_path / "run"))
+    assert loaded.metrics == result.metrics
+    other = compare_models({"mean": DummyRegressor()}, X, y, cv=5, n_repeats=2)
+    combined = ModelComparison.combine([loaded, other])
+    assert combined.metrics == result.metrics and np.isnan(
+        combined.summary().loc["mean", "crps_mean"])
+    pytest.importorskip("matplotlib")
+    from sklearn_irnet.plotting import comparison_figures
+
+    written = comparison_figures(tmp_path / "run", result, target_label="y")
+    assert (tmp_path / "run" / "interval_reliability.png") in written

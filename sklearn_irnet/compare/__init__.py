@@ -19,7 +19,12 @@ The command line's models by name live in :mod:`sklearn_irnet.models`.
 from ._provenance import environment, estimator_record
 from ._results import ModelComparison
 from ._runner import compare_models, training_size_curve
-from ._scoring import CLASSIFICATION_METRICS, REGRESSION_METRICS, resolve_scoring
+from ._scoring import (
+    CLASSIFICATION_METRICS,
+    INTERVAL_METRICS,
+    REGRESSION_METRICS,
+    resolve_scoring,
+)
 from ._splits import RepeatedGroupSplits, resolve_cv
 from ._stats import CONFIDENCE, CorrectedMean, corrected_mean
 
@@ -27,6 +32,7 @@ __all__ = [
     "CLASSIFICATION_METRICS",
     "CONFIDENCE",
     "CorrectedMean",
+    "INTERVAL_METRICS",
     "ModelComparison",
     "REGRESSION_METRICS",
     "RepeatedGroupSplits",

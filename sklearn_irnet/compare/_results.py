@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from ._scoring import INTERVAL_LOSSES, INTERVAL_METRICS
 from ._stats import CONFIDENCE, corrected_mean
 
 _LABELS = {"mae": "MAE", "rmse": "RMSE", "mse": "MSE", "medae": "MedAE", "r2": "R²",
+           "coverage_68": "68% coverage", "coverage_95": "95% coverage",
+           "width_95": "95% width", "nll": "NLL", "crps": "CRPS",
            "roc_auc": "ROC-AUC", "roc_auc_labels": "ROC-AUC (labels)", "accuracy": "accuracy",
            "f1": "F1", "brier": "Brier", "log_loss": "log-loss"}
 _FILES = ("scores.csv", "predictions.csv", "summary.csv", "summary.md", "provenance.json")
@@ -30,6 +33,8 @@ def _decimals(value: float, digits: int) -> int:
 def _interval_text(mean: float, low: float, high: float, decimals: int,
                    sign: str = "") -> str:
     """``mean [low, high]``, or the mean alone where the interval is undefined."""
+    if np.isnan(mean):
+        return ""
     text = f"{mean:{sign}.{decimals}f}"
     if np.isnan(low):
         return text
@@ -56,7 +61,9 @@ class ModelComparison:
         score_time`` (seconds).
     predictions : pandas.DataFrame
         Out-of-fold predictions: ``model, repeat, fold, split, row, y_true, y_pred``, and
-        ``y_std`` for models whose ``predict`` returns a spread (``return_std=True``).
+        ``y_std`` for models whose ``predict(X, return_std=True)`` gives a standard
+        deviation (finite and not all zero); those models also get the interval columns
+        of :data:`~sklearn_irnet.compare.INTERVAL_METRICS` in :attr:`scores`.
         Classification adds ``y_score``, the probability of the second class, for two
         classes, or ``proba_<label>`` per class for more.
     metrics : tuple of str
@@ -185,7 +192,8 @@ class ModelComparison:
         level = f"{confidence:.0%}"
         main = metric_label(self.main_metric)
         best = summary.index[0]
-        decimals = {metric: _decimals(summary[f"{metric}_mean"].iloc[0], digits)
+        decimals = {metric: _decimals(next(iter(summary[f"{metric}_mean"].dropna()), np.nan),
+                                      digits)
                     for metric in self.metrics}
         rows = []
         for model, row in summary.iterrows():
@@ -284,10 +292,16 @@ class ModelComparison:
         if not results:
             raise ValueError("combine needs at least one comparison.")
         first = results[0]
+
+        def scored(result: ModelComparison) -> tuple[str, ...]:
+            return tuple(m for m in result.metrics if m not in INTERVAL_METRICS)
+
         for other in results[1:]:
-            if (other.task, other.metrics) != (first.task, first.metrics):
+            if (other.task, scored(other)) != (first.task, scored(first)):
                 raise ValueError("Comparisons with different tasks or metrics cannot be "
                                  f"combined: {first.metrics} vs {other.metrics}.")
+        intervals = tuple(m for m in INTERVAL_METRICS
+                          if any(m in result.metrics for result in results))
         names = [name for result in results for name in result.models]
         if len(set(names)) < len(names):
             raise ValueError(f"A model name appears in more than one comparison: {names}.")
@@ -304,9 +318,15 @@ class ModelComparison:
         record["combined_from"] = [
             {key: r.provenance.get(key) for key in ("created", "splitter", "source")}
             for r in results]
-        return cls(scores=pd.concat([r.scores for r in results], ignore_index=True),
-                   predictions=predictions, metrics=first.metrics,
-                   lower_is_better=first.lower_is_better, task=first.task,
+        scores = pd.concat([r.scores for r in results], ignore_index=True)
+        columns = [c for c in scores.columns if c not in intervals]
+        timing = columns.index("fit_time")
+        return cls(scores=scores[columns[:timing] + list(intervals) + columns[timing:]],
+                   predictions=predictions, metrics=scored(first) + intervals,
+                   lower_is_better=tuple(m for m in first.lower_is_better
+                                         if m not in INTERVAL_METRICS)
+                   + tuple(m for m in intervals if m in INTERVAL_LOSSES),
+                   task=first.task,
                    estimators={k: v for r in results for k, v in r.estimators.items()},
                    provenance=record)
 

@@ -15,7 +15,7 @@ from sklearn.model_selection import cross_validate
 
 from ._provenance import provenance
 from ._results import ModelComparison, metric_label
-from ._scoring import Metric, resolve_scoring
+from ._scoring import INTERVAL_LOSSES, INTERVAL_METRICS, Metric, resolve_scoring
 from ._splits import groups_for, repeats_of, resolve_cv
 
 DEFAULT_REPEATS = 3
@@ -84,7 +84,12 @@ def _prediction_columns(fitted: BaseEstimator, X_test: Any, classification: bool
         return columns
     if "return_std" in inspect.signature(fitted.predict).parameters:
         y_pred, y_std = fitted.predict(X_test, return_std=True)
-        return {"y_pred": np.asarray(y_pred).ravel(), "y_std": np.asarray(y_std).ravel()}
+        y_std = np.asarray(y_std, dtype=float).ravel()
+        # a std of NaN (a network trained without a variance) or of zeros (DummyRegressor)
+        # says nothing about the error: kept only when it does
+        if np.isfinite(y_std).all() and (y_std > 0).any():
+            return {"y_pred": np.asarray(y_pred).ravel(), "y_std": y_std}
+        return {"y_pred": np.asarray(y_pred).ravel()}
     return {"y_pred": np.asarray(fitted.predict(X_test)).ravel()}
 
 
@@ -205,13 +210,39 @@ def compare_models(
             progress(_progress_line(position, len(named), name, rows, metrics[0],
                                     time.perf_counter() - model_started))
     record["duration_s"] = round(time.perf_counter() - started, 1)
+    scores = pd.DataFrame(score_rows)
+    intervals = tuple(name for name in INTERVAL_METRICS if name in scores.columns)
+    columns = [column for column in scores.columns if column not in intervals]
+    timing = columns.index("fit_time")
+    scores = scores[columns[:timing] + list(intervals) + columns[timing:]]
     return ModelComparison(
-        scores=pd.DataFrame(score_rows),
+        scores=scores,
         predictions=pd.concat(prediction_frames, ignore_index=True),
-        metrics=tuple(metric.name for metric in metrics),
-        lower_is_better=tuple(metric.name for metric in metrics if metric.lower_is_better),
+        metrics=tuple(metric.name for metric in metrics) + intervals,
+        lower_is_better=tuple(metric.name for metric in metrics if metric.lower_is_better)
+        + tuple(name for name in intervals if name in INTERVAL_LOSSES),
         task=task, estimators=estimators, provenance=record,
     )
+
+
+def _interval_scores(y_true: np.ndarray, columns: dict[str, np.ndarray]
+                     ) -> dict[str, float]:
+    """The :data:`INTERVAL_METRICS` of one split, for a model that gave a std."""
+    from ..uncertainty import coverage, crps_gaussian, gaussian_nll, interval_width
+
+    y_std = columns.get("y_std")
+    if y_std is None:
+        return {}
+    y_pred = columns["y_pred"]
+    scores = {"coverage_68": coverage(y_true, y_pred, y_std, 0.68),
+              "coverage_95": coverage(y_true, y_pred, y_std, 0.95),
+              "width_95": interval_width(y_std, 0.95)}
+    try:
+        scores["nll"] = gaussian_nll(y_true, y_pred, y_std)
+        scores["crps"] = crps_gaussian(y_true, y_pred, y_std)
+    except ValueError:  # a zero std: no density
+        scores.update(nll=np.nan, crps=np.nan)
+    return scores
 
 
 def _cross_validate_one(
@@ -231,14 +262,16 @@ def _cross_validate_one(
             zip(result["estimator"], result["indices"]["test"], strict=True)):
         place = {"model": name, "repeat": split // folds_per_repeat,
                  "fold": split % folds_per_repeat, "split": split}
+        # predicted again, outside the timing, for parity plots, ROC curves and intervals
+        columns = _prediction_columns(fitted, _take_rows(X, test_idx), classification)
         rows.append({**place, "n_train": len(result["indices"]["train"][split]),
                      "n_test": len(test_idx),
                      **{metric.name: result[f"test_{metric.name}"][split]
                         for metric in metrics},
+                     **({} if classification else
+                        _interval_scores(y_array[test_idx].astype(float), columns)),
                      "fit_time": result["fit_time"][split],
                      "score_time": result["score_time"][split]})
-        # predicted again, outside the timing, for parity plots, ROC curves and intervals
-        columns = _prediction_columns(fitted, _take_rows(X, test_idx), classification)
         frames.append(pd.DataFrame({**place, "row": test_idx, "y_true": y_array[test_idx],
                                     **columns}))
     return rows, frames, list(result["estimator"])

@@ -33,6 +33,14 @@ SHORT_NAMES = {
 """Short metric names and the scikit-learn scorer behind each (lower is better)."""
 
 REGRESSION_METRICS = ("mae", "rmse", "r2")
+INTERVAL_METRICS = ("coverage_68", "coverage_95", "width_95", "nll", "crps")
+"""Columns added for regressors whose ``predict(X, return_std=True)`` gives a standard
+deviation (computed from the out-of-fold predictions of each split,
+:mod:`sklearn_irnet.uncertainty`): the share of test rows inside the central 68 % and 95 %
+Gaussian intervals ``mean ± z std``, the mean width of the 95 % intervals, the Gaussian
+negative log-likelihood and the CRPS (both per row, lower is better). Coverage should be
+near its nominal level; it is shown, not ranked."""
+INTERVAL_LOSSES = ("width_95", "nll", "crps")
 CLASSIFICATION_METRICS = ("roc_auc", "roc_auc_labels", "accuracy", "f1", "brier")
 """Default columns of a classification comparison: ROC-AUC of the predicted probabilities
 (one-vs-rest macro average for more than two classes); ROC-AUC of the predicted labels,
