@@ -609,9 +609,52 @@ class IRNetBase(BaseEstimator):
         """A ValueError naming the NaN/inf columns of X and this estimator."""
         check_finite(X, "X", getattr(self, "feature_names_in_", None), type(self).__name__)
 
-    def _forward(self, X: Any) -> np.ndarray:
-        """The network's raw outputs for X, float64 of shape (n_samples, width of the
-        output layer)."""
+    def embed(self, X: Any, layer: int = -1) -> np.ndarray:
+        """The network's learned representation of X: the output of hidden block ``layer``.
+
+        A block is one layer with its shortcut (IRNet and plain networks) or one stack
+        (SRNet); ``-1``, the last one, feeds the output layer. The inputs are clipped and
+        scaled as in ``predict``. Use it to look at what a network learned, or to give its
+        representation to another estimator
+        (:class:`~sklearn_irnet.PretrainedActivations` does that for a saved network).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        layer : int, default=-1
+            Index of the hidden block; negative counts from the last.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, width of the block)
+
+        Raises
+        ------
+        ValueError
+            If ``layer`` is not an index of the network's hidden blocks.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_irnet import IRNetRegressor
+        >>> X = np.random.RandomState(0).normal(size=(40, 3))
+        >>> model = IRNetRegressor(architecture="16BARx2-8BARx1-1", max_iter=2)
+        >>> model = model.fit(X, X[:, 0])
+        >>> model.embed(X).shape, model.embed(X, layer=0).shape
+        ((40, 8), (40, 16))
+        """
+        check_is_fitted(self, "net_")
+        body = self.net_.module_.body
+        n_blocks = len(body)
+        if isinstance(layer, bool) or not isinstance(layer, int | np.integer) \
+                or not -n_blocks <= layer < n_blocks:
+            raise ValueError(f"layer={layer!r} is not one of the network's {n_blocks} hidden "
+                             f"blocks (use an int from -{n_blocks} to {n_blocks - 1}).")
+        return self._forward(X, module=body[: int(layer) % n_blocks + 1])
+
+    def _forward(self, X: Any, module: torch.nn.Module | None = None) -> np.ndarray:
+        """The outputs of ``module`` (default: the whole network) for X, float64 of shape
+        (n_samples, width of its last layer)."""
         check_is_fitted(self, "net_")
         X = validate_data(
             self, X, reset=False, dtype=(np.float64, np.float32), ensure_all_finite=False
@@ -620,8 +663,8 @@ class IRNetBase(BaseEstimator):
         if self.clip_inputs:
             X = np.clip(X, self.input_min_, self.input_max_)
         X_scaled = self._scale_inputs(X)
-        module = self.net_.module_
-        module.eval()
+        self.net_.module_.eval()
+        module = self.net_.module_ if module is None else module
         chunks = []
         with torch_threads(self.n_threads), torch.inference_mode(), autocast_context(
             self._device, self.autocast

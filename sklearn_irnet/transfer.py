@@ -9,12 +9,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .pretrained import load_for_inputs
+
+
+def _with_names(model: Any, X: np.ndarray) -> Any:
+    """X as the model was trained on it: a DataFrame with its column names when it had
+    them (the model checks them), else the array."""
+    names = getattr(model, "feature_names_in_", None)
+    return pd.DataFrame(X, columns=names) if names is not None else X
 
 
 def _load_for(estimator: BaseEstimator, X: np.ndarray) -> Any:
@@ -85,16 +91,10 @@ class PretrainedActivations(TransformerMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32))
         model = _load_for(self, X)
-        n_blocks = len(model.net_.module_.body)
-        if not -n_blocks <= self.layer < n_blocks:
-            raise ValueError(f"layer={self.layer} is outside the network's {n_blocks} hidden "
-                             f"blocks (use -{n_blocks} to {n_blocks - 1}).")
+        # raises for a layer the network does not have; the width of the chosen block
+        self.n_features_out_ = model.embed(_with_names(model, X[:2]),
+                                           layer=self.layer).shape[1]
         self.model_ = model
-        self._stop = self.layer % n_blocks + 1
-        with torch.inference_mode():
-            probe = model.net_.module_.eval().body[: self._stop](
-                torch.zeros(2, X.shape[1], device=model._device))
-        self.n_features_out_ = int(probe.shape[1])
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -110,20 +110,13 @@ class PretrainedActivations(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        model = self.model_
-        if model.clip_inputs:
-            X = np.clip(X, model.input_min_, model.input_max_)
-        scaled = torch.from_numpy(model._scale_inputs(X)).to(model._device)
-        body = model.net_.module_.eval().body[: self._stop]
-        with torch.inference_mode():
-            out = [body(scaled[i:i + 8192]).float().cpu().numpy()
-                   for i in range(0, len(scaled), 8192)]
-        return np.concatenate(out).astype(np.float64)
+        return self.model_.embed(_with_names(self.model_, X), layer=self.layer)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``activation_<layer>_<unit>``."""
+        """Names ``activation_<layer>_<unit>`` (``<layer>`` counted from 0)."""
         check_is_fitted(self, "model_")
-        return np.asarray([f"activation_{self._stop - 1}_{i}"
+        index = self.layer % len(self.model_.net_.module_.body)
+        return np.asarray([f"activation_{index}_{i}"
                            for i in range(self.n_features_out_)], dtype=object)
 
 
@@ -239,10 +232,7 @@ class PretrainedPrediction(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         predictions = []
         for model in self.models_:
-            names = getattr(model, "feature_names_in_", None)
-            # the model checks column names when it was trained with them
-            inputs = pd.DataFrame(X, columns=names) if names is not None else X
-            prediction = np.asarray(model.predict(inputs), dtype=np.float64)
+            prediction = np.asarray(model.predict(_with_names(model, X)), dtype=np.float64)
             predictions.append(prediction.reshape(len(X), -1))
         prediction = np.hstack(predictions)
         return np.hstack([X, prediction]) if self.passthrough else prediction

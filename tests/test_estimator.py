@@ -481,3 +481,16 @@ def test_output_init_zero_makes_the_untrained_network_predict_the_mean(regressio
     # (one epoch at learning rate 1e-9 moves a weight by about 1e-8)
     assert plain.net_.module_.head.weight.abs().max() > 1e-3
     assert zero.net_.module_.head.weight.abs().max() < 1e-6
+
+
+def test_embed_is_the_representation_the_output_layer_reads(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    hidden = model.embed(X)
+    assert hidden.shape == (len(X), 16) and model.embed(X, layer=0).shape == (len(X), 16)
+    with torch.inference_mode():
+        raw = model.net_.module_.head(torch.as_tensor(hidden, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(raw, model._forward(X), rtol=1e-4, atol=1e-5)
+    assert not np.allclose(model.embed(X, layer=0), hidden)
+    with pytest.raises(ValueError, match="layer=2 is not one of the network's 2 hidden"):
+        model.embed(X, layer=2)

@@ -164,7 +164,7 @@ def test_activations_feed_a_forest_in_a_pipeline(source_file):
 
 def test_activations_errors_are_clear(source_file):
     X, _ = _task(np.random.RandomState(7), 20)
-    with pytest.raises(ValueError, match="outside the network's 4 hidden blocks"):
+    with pytest.raises(ValueError, match="layer=4 is not one of the network's 4 hidden blocks"):
         PretrainedActivations(str(source_file), layer=4).fit(X)
     with pytest.raises(ValueError, match="takes 8 features, but X has 3"):
         PretrainedActivations(str(source_file)).fit(X[:, :3])
