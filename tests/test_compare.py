@@ -309,6 +309,9 @@ def test_differences_plot_draws_every_other_model(regression_data, tmp_path):
     assert sorted(labels) == sorted(result.summary().index[1:])
     path = result.plot_differences(path=tmp_path / "d.png")
     assert path.stat().st_size > 1000
+    others = [m for m in result.summary().index[1:] if m != "mean"]
+    ax = result.plot_differences(exclude=("mean",))
+    assert sorted(tick.get_text() for tick in ax.get_yticklabels()) == sorted(others)
 
 
 def test_models_with_a_std_get_interval_metrics_and_a_reliability_plot(tmp_path):

@@ -247,12 +247,17 @@ class ModelComparison:
         return (f"ModelComparison({self.task}, {len(self.models)} models)\n"
                 + self.table().to_string(index=False) + "\n" + self.method_note())
 
-    def plot_differences(self, ax: Any = None, path: str | Path | None = None) -> Any:
+    def plot_differences(self, ax: Any = None, path: str | Path | None = None,
+                         exclude: tuple[str, ...] = ()) -> Any:
         """Draw each model's paired difference from the best model with its corrected
-        interval (see :func:`~sklearn_irnet.plotting.differences_plot`)."""
+        interval (see :func:`~sklearn_irnet.plotting.differences_plot`); ``exclude``
+        leaves models out of the figure (e.g. a mean baseline that would set the scale)."""
         from ..plotting import differences_plot
 
-        return differences_plot(self.summary(), metric=metric_label(self.main_metric),
+        summary = self.summary()
+        shown = summary.loc[[m for m in summary.index if m == summary.index[0]
+                             or m not in set(exclude)]]
+        return differences_plot(shown, metric=metric_label(self.main_metric),
                                 lower_is_better=self.main_metric in self.lower_is_better,
                                 note=self.method_note().split(";")[0], ax=ax, path=path)
 
