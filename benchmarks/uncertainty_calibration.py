@@ -183,7 +183,7 @@ def markdown(summary: dict[str, dict[str, float]], config: dict[str, Any],
 
 
 def reliability_figure(folds: list[dict[str, Any]], path: Path) -> None:
-    from sklearn_irnet.uncertainty_plots import plot_reliability_diagram
+    from sklearn_irnet.plotting import plot_reliability_diagram
 
     pooled = {key: np.concatenate([fold["test_predictions"][key] for fold in folds])
               for key in ("y", "mean", "std", "mae_mean", "mae_spread")}

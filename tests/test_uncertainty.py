@@ -298,7 +298,7 @@ class _SeededBayesianRidge(BayesianRidge):
 
 def test_reliability_diagram_draws_the_observed_coverage():
     pytest.importorskip("matplotlib")
-    from sklearn_irnet.uncertainty_plots import plot_reliability_diagram
+    from sklearn_irnet.plotting import plot_reliability_diagram
 
     rng = np.random.RandomState(0)
     std = rng.uniform(0.5, 2.0, size=400)
