@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .compare import ModelComparison
+from .compare._results import _decimals
 
 __all__ = ["MATBENCH_LEADERBOARD", "leaderboard_markdown", "write_comparison"]
 
@@ -76,7 +77,7 @@ def leaderboard_markdown(
     | model | mean MAE | 95% CI | source |
     |---|---|---|---|
     | paper | 0.5 |  | Matbench v0.1 leaderboard |
-    | dummy | 0.8362 | [0.7588, 0.9135] | this run (official folds) |
+    | dummy | 0.8362 | [0.6723, 1.0000] | this run (official folds) |
     """
     if result.task == "classification":
         return _classification_leaderboard(title, result, published, ours, theirs)
@@ -91,9 +92,11 @@ def leaderboard_markdown(
 
 
 def _interval(row: pd.Series, metric: str) -> str:
-    """``[low, high]`` of a summary row's corrected interval, empty when undefined."""
+    """``[low, high]`` of a summary row's corrected interval (the decimals that give its
+    mean 4 significant digits), empty when undefined."""
     low, high = row[f"{metric}_low"], row[f"{metric}_high"]
-    return "" if np.isnan(low) else f"[{low:.4g}, {high:.4g}]"
+    places = _decimals(row[f"{metric}_mean"], 4)
+    return "" if np.isnan(low) else f"[{low:.{places}f}, {high:.{places}f}]"
 
 
 def _classification_leaderboard(
