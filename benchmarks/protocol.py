@@ -99,9 +99,20 @@ def run(study: str, data_home: str, n_jobs: int, only: list[str] | None) -> None
 
 def combine(study: str) -> ModelComparison:
     folders = sorted((RESULTS / study / "models").glob("*/scores.csv"))
-    result = ModelComparison.combine([ModelComparison.load(path.parent) for path in folders])
+    parts = [ModelComparison.load(path.parent) for path in folders]
+    if study == "main_job_nested_start":  # beside the main job's models on the same 5 splits
+        parts += [_first_repeat(ModelComparison.load(path.parent)) for path in
+                  sorted((RESULTS / "main_job" / "models").glob("irnet17*/scores.csv"))]
+    result = ModelComparison.combine(parts)
     result.save(RESULTS / study)
     print(result.to_markdown())
+    return result
+
+
+def _first_repeat(result: ModelComparison) -> ModelComparison:
+    """The scores and predictions of a comparison's first repeat only."""
+    result.scores = result.scores[result.scores["repeat"] == 0].reset_index(drop=True)
+    result.predictions = result.predictions[result.predictions["repeat"] == 0]
     return result
 
 
