@@ -272,7 +272,12 @@ def test_class_weight_reaches_networks_with_the_command_line_settings(capsys):
     assert built["random_forest"].random_state == 5
     assert "unweighted, as they take none: dummy" in capsys.readouterr().out
     # a regression task builds the models unweighted (and says the option does not apply)
-    assert _build_models(["ridge"], "regression", args)["ridge"][-1].alphas is not None
+    from sklearn_irnet.compare import estimator_record
+    from sklearn_irnet.models import make_model
+
+    forest = _build_models(["random_forest"], "regression", args)["random_forest"]
+    assert estimator_record(forest) == estimator_record(make_model("random_forest",
+                                                                   random_state=5))
     assert "does not apply to a regression task: ignored" in capsys.readouterr().out
 
 

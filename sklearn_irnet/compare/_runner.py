@@ -191,9 +191,9 @@ def compare_models(
     splitter = resolve_cv(cv, n_repeats=n_repeats, test_fold=test_fold, groups=groups,
                           random_state=random_state, stratify=classification)
     groups = groups_for(cv, splitter, groups)
-    splits = list(splitter.split(X, y, groups)) if hasattr(splitter, "split") \
-        else list(splitter)
-    record = provenance(named, splitter=splitter, n_repeats=repeats_of(splitter, len(splits)),
+    splits = list(splitter.split(X, y, groups))  # check_cv wraps lists in a splitter too
+    n_repeats = repeats_of(splitter, len(splits))
+    record = provenance(named, splitter=splitter, n_repeats=n_repeats,
                         random_state=random_state, n_jobs=n_jobs)
     started = time.perf_counter()
     score_rows, prediction_frames, estimators = [], [], {}
@@ -201,7 +201,7 @@ def compare_models(
         model_started = time.perf_counter()
         rows, frames, fitted = _cross_validate_one(
             name, estimator, X, y, splits, groups, metrics, classification, n_jobs,
-            repeats_of(splitter, len(splits)))
+            n_repeats)
         score_rows += rows
         prediction_frames += frames
         if return_estimators:
