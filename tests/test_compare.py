@@ -250,6 +250,28 @@ def test_parallel_splits_match_serial(regression_data):
     np.testing.assert_allclose(serial.scores["mae"], parallel.scores["mae"], rtol=1e-5)
 
 
+def test_one_pool_for_every_model_keeps_order_and_reports_each_model(regression_data):
+    import pandas as pd
+
+    X, y = regression_data
+    frame, target = pd.DataFrame(X), pd.Series(y, index=np.arange(len(y)) + 1000)
+    models = {"irnet": IRNetRegressor(**FAST_PARAMS), "ridge": Ridge(),
+              "mean": DummyRegressor()}
+    lines = []
+    pooled = compare_models(models, frame, target, cv=3, n_repeats=1, n_jobs=2,
+                            progress=lines.append)
+    serial = compare_models(models, X, y, cv=3, n_repeats=1)
+    assert [line.split(":")[0] for line in lines] == ["[1/3] irnet", "[2/3] ridge",
+                                                      "[3/3] mean"]
+    assert all("s per fit" in line for line in lines)
+    assert pooled.scores[["model", "split"]].equals(serial.scores[["model", "split"]])
+    np.testing.assert_allclose(pooled.scores["mae"], serial.scores["mae"], rtol=1e-5)
+    assert [len(fits) for fits in pooled.estimators.values()] == [3, 3, 3]
+    # a pandas target is indexed by position, not by its labels
+    ridge = pooled.predictions.query("model == 'ridge'").sort_values("row")
+    np.testing.assert_allclose(ridge["y_true"], y)
+
+
 def test_training_size_curve_cuts_training_folds(regression_data):
     X, y = regression_data
     full = compare_models([Ridge()], X, y, cv=4, n_repeats=1)

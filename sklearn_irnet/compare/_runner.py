@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
-from sklearn.model_selection import cross_validate
+from sklearn.utils import _safe_indexing
+from sklearn.utils.parallel import Parallel, delayed
 
 from ._provenance import provenance
 from ._results import ModelComparison, metric_label
@@ -146,7 +147,10 @@ def compare_models(
     random_state : int or None, default=0
         Seed of the shuffled splits (the models keep their own ``random_state``).
     n_jobs : int or None, default=None
-        Splits fitted in parallel by :func:`~sklearn.model_selection.cross_validate`.
+        Fits run in parallel: every (model, split) pair goes to one joblib pool, so a
+        slow model's last splits share the workers with the next model's first ones.
+        As in scikit-learn, ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context, and ``-1`` all processors.
     test_fold : array-like of int, optional
         Predefined fold of every row, e.g. Matbench's official folds (overrides ``cv``).
     return_estimators : bool, default=True
@@ -197,18 +201,17 @@ def compare_models(
                         random_state=random_state, n_jobs=n_jobs)
     started = time.perf_counter()
     score_rows, prediction_frames, estimators = [], [], {}
-    for position, (name, estimator) in enumerate(named.items(), start=1):
-        model_started = time.perf_counter()
-        rows, frames, fitted = _cross_validate_one(
-            name, estimator, X, y, splits, groups, metrics, classification, n_jobs,
-            n_repeats)
+    for position, (name, splits_done) in enumerate(
+            _fit_every_split(named, X, y, splits, metrics, classification, n_jobs), start=1):
+        rows, frames, fitted = _split_records(name, splits_done, X, y, splits, metrics,
+                                              classification, n_repeats)
         score_rows += rows
         prediction_frames += frames
         if return_estimators:
             estimators[name] = fitted
         if progress is not None:
             progress(_progress_line(position, len(named), name, rows, metrics[0],
-                                    time.perf_counter() - model_started))
+                                    time.perf_counter() - started))
     record["duration_s"] = round(time.perf_counter() - started, 1)
     scores = pd.DataFrame(score_rows)
     intervals = tuple(name for name in INTERVAL_METRICS if name in scores.columns)
@@ -245,44 +248,76 @@ def _interval_scores(y_true: np.ndarray, columns: dict[str, np.ndarray]
     return scores
 
 
-def _cross_validate_one(
-    name: str, estimator: BaseEstimator, X: Any, y: Any, splits: list, groups: Any,
-    metrics: tuple[Metric, ...], classification: bool, n_jobs: int | None, n_repeats: int,
+def _fit_every_split(
+    named: Mapping[str, BaseEstimator], X: Any, y: Any, splits: list,
+    metrics: tuple[Metric, ...], classification: bool, n_jobs: int | None,
+) -> Iterable[tuple[str, list[dict[str, Any]]]]:
+    """Fit and score every (model, split) pair in one pool of ``n_jobs`` workers, yielding
+    each model's splits, in the models' order, as soon as they are all done.
+
+    One pool for every model, rather than one per model, keeps the workers busy: with
+    5 splits on 2 workers the last split of a slow model runs beside the first splits of
+    the next one instead of beside an idle worker.
+    """
+    tasks = [(name, split) for name in named for split in range(len(splits))]
+    outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_score)(named[name], X, y, *splits[split], metrics, classification)
+        for name, split in tasks)
+    done: list[dict[str, Any]] = []
+    for (name, split), outcome in zip(tasks, outcomes, strict=True):
+        done.append(outcome)
+        if split == len(splits) - 1:
+            yield name, done
+            done = []
+
+
+def _fit_and_score(
+    estimator: BaseEstimator, X: Any, y: Any, train: np.ndarray, test: np.ndarray,
+    metrics: tuple[Metric, ...], classification: bool,
+) -> dict[str, Any]:
+    """Fit a clone on the training rows; its test scores, timings and predictions."""
+    fitted = clone(estimator)
+    X_test, y_test = _take_rows(X, test), _safe_indexing(y, test)
+    started = time.perf_counter()
+    fitted.fit(_take_rows(X, train), _safe_indexing(y, train))
+    fit_time = time.perf_counter() - started
+    scores = {metric.name: metric(fitted, X_test, y_test) for metric in metrics}
+    score_time = time.perf_counter() - started - fit_time
+    # predicted again, outside the timing, for parity plots, ROC curves and intervals
+    columns = _prediction_columns(fitted, X_test, classification)
+    return {"estimator": fitted, "scores": scores, "fit_time": fit_time,
+            "score_time": score_time, "columns": columns}
+
+
+def _split_records(
+    name: str, outcomes: list[dict[str, Any]], X: Any, y: Any, splits: list,
+    metrics: tuple[Metric, ...], classification: bool, n_repeats: int,
 ) -> tuple[list[dict[str, Any]], list[pd.DataFrame], list[BaseEstimator]]:
-    """One model over every split: score rows, prediction frames, fitted estimators."""
-    result = cross_validate(
-        clone(estimator), X, y, groups=groups, cv=splits, n_jobs=n_jobs,
-        scoring={metric.name: metric for metric in metrics}, return_estimator=True,
-        return_indices=True, error_score="raise",
-    )
+    """One model's splits as score rows, prediction frames and fitted estimators."""
     y_array = np.asarray(y)
     folds_per_repeat = len(splits) // n_repeats
     rows, frames = [], []
-    for split, (fitted, test_idx) in enumerate(
-            zip(result["estimator"], result["indices"]["test"], strict=True)):
+    for split, (outcome, (train, test)) in enumerate(zip(outcomes, splits, strict=True)):
         place = {"model": name, "repeat": split // folds_per_repeat,
                  "fold": split % folds_per_repeat, "split": split}
-        # predicted again, outside the timing, for parity plots, ROC curves and intervals
-        columns = _prediction_columns(fitted, _take_rows(X, test_idx), classification)
-        rows.append({**place, "n_train": len(result["indices"]["train"][split]),
-                     "n_test": len(test_idx),
-                     **{metric.name: result[f"test_{metric.name}"][split]
-                        for metric in metrics},
+        columns = outcome["columns"]
+        rows.append({**place, "n_train": len(train), "n_test": len(test),
+                     **{metric.name: outcome["scores"][metric.name] for metric in metrics},
                      **({} if classification else
-                        _interval_scores(y_array[test_idx].astype(float), columns)),
-                     "fit_time": result["fit_time"][split],
-                     "score_time": result["score_time"][split]})
-        frames.append(pd.DataFrame({**place, "row": test_idx, "y_true": y_array[test_idx],
+                        _interval_scores(y_array[test].astype(float), columns)),
+                     "fit_time": outcome["fit_time"], "score_time": outcome["score_time"]})
+        frames.append(pd.DataFrame({**place, "row": test, "y_true": y_array[test],
                                     **columns}))
-    return rows, frames, list(result["estimator"])
+    return rows, frames, [outcome["estimator"] for outcome in outcomes]
 
 
 def _progress_line(position: int, total: int, name: str, rows: list[dict[str, Any]],
-                   metric: Metric, seconds: float) -> str:
+                   metric: Metric, elapsed: float) -> str:
     values = np.array([row[metric.name] for row in rows], dtype=float)
+    fit_time = np.mean([row["fit_time"] for row in rows])
     return (f"[{position}/{total}] {name}: {metric_label(metric.name)} "
             f"{np.nanmean(values):.4g} ± {np.nanstd(values):.2g} over {len(values)} splits "
-            f"({seconds:.1f} s)")
+            f"({fit_time:.1f} s per fit; {elapsed:.0f} s into the comparison)")
 
 
 def training_size_curve(
