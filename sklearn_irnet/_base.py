@@ -3,7 +3,8 @@
 
 :class:`IRNetBase` holds everything that does not depend on what the network predicts: the
 network built from the estimator's parameters, the skorch net and its schedule, solver,
-early stopping, checkpoints, warm starts, fine-tuning and persistence. A subclass says
+early stopping, warm starts and fine-tuning; resuming from checkpoints and persistence come
+from :mod:`~sklearn_irnet._resume` and :mod:`~sklearn_irnet._fitted_state`. A subclass says
 what its target is through a few hooks:
 
 - ``_validate_training_data(X, y, reset)``: checked X and the target as the network trains
@@ -25,7 +26,6 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Sequence
 from contextlib import nullcontext
 from numbers import Integral, Real
 from typing import Any
@@ -40,15 +40,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import ProgressBar
 from skorch.helper import predefined_split
 
-from . import persistence
 from ._checkpoint import (
-    BestWeightsFile,
-    EpochCheckpoint,
     ResumableEarlyStopping,
-    best_weights,
-    changed_settings,
     data_digest,
-    read_checkpoint,
 )
 from ._data_checks import check_finite, standardization
 from ._data_parallel import (
@@ -59,6 +53,8 @@ from ._data_parallel import (
     shared_seed,
     world,
 )
+from ._fitted_state import FittedStateMixin
+from ._resume import ResumeMixin
 from ._runtime import (
     autocast_context,
     draw_seed,
@@ -68,7 +64,14 @@ from ._runtime import (
     torch_threads,
 )
 from ._schedule import SCHEDULES, SOLVERS, BatchSchedule, fused_step_available, schedule_settings
-from ._training import BatchIterator, EpochShuffler, TabularNet, TensorDataset, TrainingDiverged
+from ._training import (
+    BatchIterator,
+    EpochShuffler,
+    TabularNet,
+    TensorDataset,
+    TrainingDiverged,
+    set_fit_callbacks,
+)
 from .architecture import RESIDUAL_KINDS, architecture_to_string
 from .network import ACTIVATIONS, count_parameters
 from .network_config import NetworkConfig, resolve_output_init
@@ -76,13 +79,9 @@ from .pretrained import load_for_inputs
 
 _PREDICT_CHUNK = 8192
 
-#: parameters that say where or how verbosely to run, not what to train: a checkpoint
-#: written under other values of these is resumed
-_RUN_ONLY_PARAMS = ("verbose", "n_threads", "device", "checkpoint_dir", "callbacks",
-                    "warm_start", "data_parallel")
 
 
-class IRNetBase(BaseEstimator):
+class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
     """Training, persistence and fine-tuning shared by the IRNet estimators (private).
 
     Not an estimator by itself: :class:`~sklearn_irnet.IRNetRegressor` and
@@ -168,25 +167,7 @@ class IRNetBase(BaseEstimator):
         n_samples, n_outputs = len(y), self._n_outputs(y)
         device = self._training_device()
         autocast_context(device, self.autocast)  # fails early on float16 without CUDA
-        source = None
-        if continuing:
-            config = (self._with_own_dropout(self.network_config_)
-                      if self.pretrained is not None else
-                      self._adapt_config(NetworkConfig.from_params(
-                          self.get_params(), n_features=X.shape[1], n_outputs=n_outputs)))
-        elif self.pretrained is not None:
-            source = self._pretrained_model(X)
-            config = self._fine_tuning_config(source, n_outputs)
-        else:
-            config = self._adapt_config(NetworkConfig.from_params(
-                self.get_params(), n_features=X.shape[1], n_outputs=n_outputs))
-        if continuing and self._warm_start_key(config) != self._fitted_key:
-            raise ValueError(
-                "warm_start=True continues training the fitted network, but the "
-                "architecture, number of outputs, activation, dropout, batch_norm, loss or "
-                "standardisation changed since the last fit; set warm_start=False to "
-                "train a new network."
-            )
+        config, source = self._network_for_fit(X, n_outputs, continuing)
         if not continuing:
             self._fit_input_scaling(X, source)
             self._fit_target(y)
@@ -225,11 +206,42 @@ class IRNetBase(BaseEstimator):
                     diverged = self._train(net, train_set, start)
             finally:
                 net.shard = (0, 1)
+        self._keep_fitted(net, config, n_outputs, device, start, diverged, fitted_extra)
+        return self
+
+    def _network_for_fit(self, X: np.ndarray, n_outputs: int, continuing: bool
+                         ) -> tuple[NetworkConfig, Any]:
+        """The network this fit trains, and the pre-trained model it starts from (or
+        None): the fitted one on a warm start, else one built from the parameters."""
+        source = None
+        if continuing:
+            config = (self._with_own_dropout(self.network_config_)
+                      if self.pretrained is not None else
+                      self._adapt_config(NetworkConfig.from_params(
+                          self.get_params(), n_features=X.shape[1], n_outputs=n_outputs)))
+            if self._warm_start_key(config) != self._fitted_key:
+                raise ValueError(
+                    "warm_start=True continues training the fitted network, but the "
+                    "architecture, number of outputs, activation, dropout, batch_norm, loss "
+                    "or standardisation changed since the last fit; set warm_start=False "
+                    "to train a new network."
+                )
+        elif self.pretrained is not None:
+            source = self._pretrained_model(X)
+            config = self._fine_tuning_config(source, n_outputs)
+        else:
+            config = self._adapt_config(NetworkConfig.from_params(
+                self.get_params(), n_features=X.shape[1], n_outputs=n_outputs))
+        return config, source
+
+    def _keep_fitted(self, net: TabularNet, config: NetworkConfig, n_outputs: int,
+                     device: str, start: int, diverged: TrainingDiverged | None,
+                     fitted_extra: dict[str, Any]) -> None:
+        """Report how training ended and set the fitted attributes."""
         stopper = dict(net.callbacks_)["early_stopping"]
         self._report_outcome(net, stopper, len(net.history) - start, diverged)
         stopper.best_model_weights_ = None
         stopper.resume_ = None
-
         self.net_ = net
         self.network_config_ = config
         self._fitted_key = self._warm_start_key(config)
@@ -239,7 +251,6 @@ class IRNetBase(BaseEstimator):
         self._record_history(net, stopper, start)
         self.architecture_ = architecture_to_string(config.stacks, n_outputs)
         self.n_parameters_ = count_parameters(net.module_)
-        return self
 
     def _training_device(self) -> str:
         """The device this process trains on; with ``data_parallel``, after joining the
@@ -407,7 +418,7 @@ class IRNetBase(BaseEstimator):
                 total_steps=batches * self.max_iter, warmup_fraction=self.warmup_fraction,
             )
             schedule = BatchSchedule(start_epoch=start, **settings).initialize()
-        _set_fit_callbacks(net, before_stopper=[("lr_schedule", schedule)])
+        set_fit_callbacks(net, before_stopper=[("lr_schedule", schedule)])
 
     def _configure_stopper(self, net: TabularNet) -> ResumableEarlyStopping:
         """Apply the early-stopping settings to the net's stopper and return it."""
@@ -416,69 +427,6 @@ class IRNetBase(BaseEstimator):
         stopper.patience, stopper.threshold = self.n_iter_no_change, self.tol
         stopper.load_best = self.early_stopping
         return stopper
-
-    def _install_checkpointing(self, net: TabularNet, fit_state: dict[str, Any]) -> None:
-        """Checkpoint callbacks for this fit (removed when ``checkpoint_dir`` is None)."""
-        checkpoint = best_file = None
-        if self.checkpoint_dir is not None:
-            directory = os.fspath(self.checkpoint_dir)
-            checkpoint = EpochCheckpoint(directory, fit_state).initialize()
-            if self.early_stopping:
-                best_file = BestWeightsFile(directory).initialize()
-        before = [("lr_schedule", dict(net.callbacks_).get("lr_schedule")),
-                  ("checkpoint", checkpoint)]
-        _set_fit_callbacks(net, before_stopper=before,
-                           after_stopper=[("best_weights_file", best_file)])
-
-    def _checkpoint_params(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The parameters a checkpoint must match, as JSON data (not those that only say
-        where or how verbosely to run)."""
-        params = dict(self.get_params() if params is None else params)
-        for name in _RUN_ONLY_PARAMS:
-            params.pop(name)
-        if not isinstance(params["random_state"], Integral | None):
-            params["random_state"] = "RandomState instance"
-        return json.loads(json.dumps(params, default=repr))
-
-    def _matching_checkpoint(self, fit_identity: dict[str, str]) -> dict[str, Any] | None:
-        checkpoint = read_checkpoint(self.checkpoint_dir)
-        if checkpoint is None:
-            return None
-        directory = os.fspath(self.checkpoint_dir)
-        defaults = self._checkpoint_params(type(self)().get_params())
-        changed = changed_settings(json.loads(checkpoint["params"]),
-                                   json.loads(fit_identity["params"]), defaults)
-        if changed:
-            raise ValueError(
-                f"checkpoint_dir={directory!r} holds a checkpoint of another fit: the "
-                f"parameters {changed} differ, so this fit cannot resume from it. Delete that "
-                "directory to start afresh, or choose another checkpoint_dir."
-            )
-        if checkpoint["data"] != fit_identity["data"]:
-            raise ValueError(
-                f"checkpoint_dir={directory!r} holds a checkpoint of another fit: it was "
-                "trained on other data (X or y differ), so this fit cannot resume from it. "
-                "Delete that directory to start afresh, or choose another checkpoint_dir."
-            )
-        return checkpoint
-
-    def _restore_checkpoint(self, net: TabularNet, checkpoint: dict[str, Any]) -> int:
-        """Load a checkpoint into a new net; return the epoch its schedule started at."""
-        net.module_.load_state_dict(checkpoint["module"])
-        net.optimizer_.load_state_dict(checkpoint["optimizer"])
-        fused = fused_step_available(torch.device(net.device).type) or None
-        for group in net.optimizer_.param_groups:  # a checkpoint may come from another device
-            if "fused" in group:
-                group["fused"] = fused
-        net.history = type(net.history)(checkpoint["history"])
-        start = int(checkpoint["start_epoch"])
-        stopper = self._configure_stopper(net)
-        probe = copy.copy(stopper)
-        probe.on_train_begin(net)
-        probe.replay(net.history, start)
-        weights = best_weights(self.checkpoint_dir, probe.best_epoch_, checkpoint)
-        stopper.resume_ = (start, weights)
-        return start
 
     def _split(
         self, n_samples: int, seed: int, stratify: np.ndarray | None = None
@@ -674,104 +622,6 @@ class IRNetBase(BaseEstimator):
                 chunks.append(module(batch.to(self._device)).float().cpu().numpy())
         return np.concatenate(chunks).astype(np.float64)
 
-    def save(self, path: str | os.PathLike[str], *, weights_dtype: str = "float32") -> Any:
-        """Write the fitted model to a safetensors file (no pickle); see
-        :func:`sklearn_irnet.persistence.save_model`."""
-        return persistence.save_model(self, path, weights_dtype=weights_dtype)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str], *, device: str = "cpu") -> Any:
-        """Read a model written by :meth:`save`; see
-        :func:`sklearn_irnet.persistence.load_model`."""
-        return persistence.load_model(path, device=device, expected_class=cls)
-
-    # The persistence protocol: what a saved file holds, and how a model is rebuilt from it.
-    _SCALING: tuple[str, ...] = ("input_mean_", "input_scale_", "input_min_", "input_max_")
-    _FITTED: tuple[str, ...] = ("n_iter_", "best_validation_score_", "best_loss_", "architecture_",
-               "n_parameters_", "n_features_in_", "loss_curve_", "validation_loss_curve_",
-               "validation_scores_", "lr_curve_")
-
-    def fitted_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-        """The fitted model as tensors and JSON-ready attributes (used by ``save``).
-
-        Returns
-        -------
-        tensors : dict of str to Tensor
-            Network weights (``"module.<name>"``, on the CPU) and the input and target
-            scaling (``"scaling.<attribute>"``).
-        attributes : dict
-            The network configuration (``"network"``, see
-            :meth:`NetworkConfig.to_dict <sklearn_irnet.network_config.NetworkConfig.to_dict>`)
-            and the other fitted attributes, as plain JSON data.
-        """
-        check_is_fitted(self, "net_")
-        tensors = {f"module.{k}": v.detach().cpu().contiguous()
-                   for k, v in self.net_.module_.state_dict().items()}
-        for name in self._SCALING:
-            tensors[f"scaling.{name}"] = torch.from_numpy(np.asarray(getattr(self, name), float))
-        attributes: dict[str, Any] = {name: getattr(self, name) for name in self._FITTED}
-        attributes["network"] = self.network_config_.to_dict()
-        attributes.update(self._extra_fitted_state())
-        if hasattr(self, "feature_names_in_"):
-            attributes["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
-        return tensors, attributes
-
-    @classmethod
-    def from_fitted_state(
-        cls,
-        params: dict[str, Any],
-        tensors: dict[str, torch.Tensor],
-        attributes: dict[str, Any],
-        *,
-        device: str = "cpu",
-    ) -> Any:
-        """Rebuild a fitted model from ``get_params()`` and :meth:`fitted_state` (used by
-        ``load``).
-
-        Raises
-        ------
-        ValueError
-            If the weights do not fit the stored network configuration.
-        """
-        model = cls(**{**params, "device": device})
-        config = NetworkConfig.from_dict(attributes["network"])
-        if model.pretrained is not None and model.dropout != config.dropout:
-            # fine-tuned before dropout applied to pre-trained layers: the network is what
-            # was trained, so the parameter follows it (a warm start then continues it)
-            model.dropout = config.dropout
-        module = config.build()
-        state = {k.removeprefix("module."): v for k, v in tensors.items()
-                 if k.startswith("module.")}
-        try:
-            module.load_state_dict(state, strict=True)
-        except RuntimeError as error:
-            raise ValueError(
-                f"the stored weights do not fit the stored network "
-                f"{attributes.get('architecture_')!r}: {str(error).splitlines()[0]}"
-            ) from None
-        model._restore_extra_state(tensors, attributes)
-        model.net_ = model._make_net(module, device)
-        for name in cls._SCALING:
-            setattr(model, name, tensors[f"scaling.{name}"].numpy())
-        for name in cls._FITTED:
-            setattr(model, name, attributes[name])
-        if "feature_names_in_" in attributes:
-            model.feature_names_in_ = np.asarray(attributes["feature_names_in_"], dtype=object)
-        model.network_config_ = config
-        model._fitted_key = model._warm_start_key(config)
-        model._device = device
-        return model
-
-    def _extra_fitted_state(self) -> dict[str, Any]:
-        """JSON-ready fitted attributes of the subclass for :meth:`fitted_state`."""
-        return {}
-
-    def _restore_extra_state(
-        self, tensors: dict[str, torch.Tensor], attributes: dict[str, Any]
-    ) -> None:
-        """Set the subclass's fitted attributes from a saved file (inverse of
-        :meth:`_extra_fitted_state`)."""
-
     def _scale_inputs(self, X: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
             scaled = ((X - self.input_mean_) / self.input_scale_).astype(np.float32)
@@ -820,27 +670,6 @@ class _NetSnapshot:
 _NET_FIT_ATTRIBUTES = ("max_epochs", "lr", "optimizer", "iterator_train__shuffler",
                        "iterator_train__batch_size", "iterator_valid__batch_size",
                        "train_split", "verbose", "autocast_dtype")
-
-
-def _set_fit_callbacks(
-    net: TabularNet,
-    *,
-    before_stopper: Sequence[tuple[str, Any]] = (),
-    after_stopper: Sequence[tuple[str, Any]] = (),
-) -> None:
-    """Put this fit's callbacks around the early-stopping callback of a net.
-
-    Entries with the same names from an earlier fit are replaced; a None callback only
-    removes its name. The order matters: the learning-rate schedule records the epoch's
-    rate before the checkpoint saves the history, and both run before early stopping may
-    end training.
-    """
-    names = {name for name, _ in (*before_stopper, *after_stopper)}
-    kept = [(name, cb) for name, cb in net.callbacks_ if name not in names]
-    position = next(i for i, (name, _) in enumerate(kept) if name == "early_stopping")
-    before = [(name, cb) for name, cb in before_stopper if cb is not None]
-    after = [(name, cb) for name, cb in after_stopper if cb is not None]
-    net.callbacks_ = kept[:position] + before + [kept[position]] + after + kept[position + 1:]
 
 
 def _to_dataset(

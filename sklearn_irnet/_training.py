@@ -10,7 +10,8 @@ once per batch. These are private helpers: the public estimator is the sklearn w
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -286,3 +287,24 @@ def _r2(residual_ss: torch.Tensor, total_ss: torch.Tensor) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = np.where(total > 0, 1.0 - residual / total, np.where(residual == 0, 1.0, 0.0))
     return float(np.mean(scores))
+
+
+def set_fit_callbacks(
+    net: TabularNet,
+    *,
+    before_stopper: Sequence[tuple[str, Any]] = (),
+    after_stopper: Sequence[tuple[str, Any]] = (),
+) -> None:
+    """Put this fit's callbacks around the early-stopping callback of a net.
+
+    Entries with the same names from an earlier fit are replaced; a None callback only
+    removes its name. The order matters: the learning-rate schedule records the epoch's
+    rate before the checkpoint saves the history, and both run before early stopping may
+    end training.
+    """
+    names = {name for name, _ in (*before_stopper, *after_stopper)}
+    kept = [(name, cb) for name, cb in net.callbacks_ if name not in names]
+    position = next(i for i, (name, _) in enumerate(kept) if name == "early_stopping")
+    before = [(name, cb) for name, cb in before_stopper if cb is not None]
+    after = [(name, cb) for name, cb in after_stopper if cb is not None]
+    net.callbacks_ = kept[:position] + before + [kept[position]] + after + kept[position + 1:]

@@ -153,6 +153,31 @@ def _download_matbench(task: str, data_home: Path) -> pd.DataFrame:
     return frame
 
 
+def _read_or_download(task: str, home: Path, download_if_missing: bool
+                      ) -> tuple[pd.DataFrame, str]:
+    """The task's table from ``home``, else downloaded and cached there; and where it came
+    from, for the description."""
+    path = home / f"{task}.csv.gz"
+    if path.is_file():
+        return (pd.read_csv(path, **_CSV_KWARGS),
+                "Read from a local copy of materialsproject/matbench data.")
+    help_text = (
+        f"Matbench file not found: {path}. Put '{task}.csv.gz' (columns mbid, composition, "
+        f"'{MATBENCH_TASKS[task]}', test_fold) in {home}, pass data_home=, or set the "
+        f"environment variable {DATA_HOME_ENV} to its folder. The data are published at "
+        f"{_MATBENCH_URL.format(task=task)} (matminer.datasets.load_dataset('{task}'))."
+    )
+    if not download_if_missing:
+        raise FileNotFoundError(help_text + " download_if_missing is False.")
+    if not _is_online():
+        raise FileNotFoundError(help_text + " The download server is not reachable.")
+    try:
+        frame = _download_matbench(task, home)
+    except Exception as exc:
+        raise FileNotFoundError(f"{help_text} Downloading failed: {exc!r}") from exc
+    return frame, "Downloaded with matminer.datasets.load_dataset and cached."
+
+
 def load_matbench(
     task: str,
     data_home: str | os.PathLike[str] | None = None,
@@ -215,25 +240,7 @@ def load_matbench(
     path = home / f"{task}.csv.gz"
     target = MATBENCH_TASKS[task]
     classification = task in _MATBENCH_CLASSIFICATION
-    if path.is_file():
-        frame = pd.read_csv(path, **_CSV_KWARGS)
-        origin = "Read from a local copy of materialsproject/matbench data."
-    else:
-        help_text = (
-            f"Matbench file not found: {path}. Put '{task}.csv.gz' (columns mbid, composition, "
-            f"'{target}', test_fold) in {home}, pass data_home=, or set the environment "
-            f"variable {DATA_HOME_ENV} to its folder. The data are published at "
-            f"{_MATBENCH_URL.format(task=task)} (matminer.datasets.load_dataset('{task}'))."
-        )
-        if not download_if_missing:
-            raise FileNotFoundError(help_text + " download_if_missing is False.")
-        if not _is_online():
-            raise FileNotFoundError(help_text + " The download server is not reachable.")
-        try:
-            frame = _download_matbench(task, home)
-        except Exception as exc:
-            raise FileNotFoundError(f"{help_text} Downloading failed: {exc!r}") from exc
-        origin = "Downloaded with matminer.datasets.load_dataset and cached."
+    frame, origin = _read_or_download(task, home, download_if_missing)
     missing = [c for c in ("composition", target) if c not in frame.columns]
     if missing:
         raise ValueError(f"{path} lacks the column(s) {missing}; columns: {list(frame.columns)}.")

@@ -1,0 +1,135 @@
+"""Development protocol for a data-size rule of the batch size (issue 28, item 1).
+
+The number of optimiser steps, not epochs, is what small data lacks: with the default
+batch of 128 a training fold of Matbench steels (about 250 rows) takes 2 steps an epoch.
+This script measures IRNet-17 with several batch sizes, epoch counts and learning rates on
+data that no reported number touches:
+
+- ``steels``: Matbench steels' five official *training* folds, each split again by
+  ``KFold(4, shuffle=True, random_state=0)``; the official test folds are never read
+  (20 fits per configuration).
+- ``main_job``: the 2,135 experimental formation enthalpies on ``KFold(5, shuffle=True,
+  random_state=5)``, a seed used for no reported number (5 fits per configuration).
+
+One torch thread per fit, one fit at a time. Prints one line per fit and a table of the
+mean MAE per configuration with the paired difference against the default (mean over the
+outer folds of the inner-fold means, and a t interval over the outer folds). Example::
+
+    OMP_NUM_THREADS=1 python benchmarks/small_data_batch.py steels \\
+        --out benchmarks/results/small_data/steels_batch.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+from sklearn.model_selection import KFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+CONFIGS = {
+    "b128_e80": {"batch_size": 128},  # the estimator's defaults
+    "b64_e80": {"batch_size": 64},
+    "b32_e80": {"batch_size": 32},
+    "b16_e80": {"batch_size": 16},
+    "b32_e80_lr5e-4": {"batch_size": 32, "learning_rate_init": 5e-4},
+    "b32_e160": {"batch_size": 32, "max_iter": 160},
+    "b128_e320": {"batch_size": 128, "max_iter": 320},
+}
+
+
+def dev_splits(dataset: str, data_home: str):
+    """``(X, y, [(outer, train, test), ...])`` of the development protocol."""
+    if dataset == "steels":
+        from sklearn_irnet.datasets import load_matbench
+        from sklearn_irnet.featurize import MagpieFeaturizer
+
+        data = load_matbench("matbench_steels", data_home=data_home)
+        X = MagpieFeaturizer(column=None).fit_transform(data.data["composition"]
+                                                        if hasattr(data.data, "columns")
+                                                        else data.data)
+        y = np.asarray(data.target, float)
+        folds = np.asarray(data.test_fold)
+        splits = []
+        for outer in range(5):
+            rows = np.flatnonzero(folds != outer)  # the official training rows only
+            inner = KFold(4, shuffle=True, random_state=0)
+            splits += [(outer, rows[a], rows[b]) for a, b in inner.split(rows)]
+        return X, y, splits
+    from _main_job import main_job_data
+
+    X, y, _ = main_job_data()
+    kfold = KFold(5, shuffle=True, random_state=5)
+    return X, y, [(k, a, b) for k, (a, b) in enumerate(kfold.split(X))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", choices=("steels", "main_job"))
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--data-home", default=str(Path(__file__).resolve().parents[2]
+                                                   / "shared" / "data" / "matbench"))
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    import torch
+
+    from sklearn_irnet import IRNetRegressor
+
+    torch.set_num_threads(1)
+    X, y, splits = dev_splits(args.dataset, args.data_home)
+    names = args.configs.split(",")
+    print(f"{args.dataset}: {len(X)} rows, {len(splits)} development fits per configuration; "
+          f"torch {torch.__version__}, 1 thread, {platform.machine()}", flush=True)
+    results = json.loads(args.out.read_text()) if args.out.exists() else {}
+    for name in names:
+        if name in results and len(results[name]["mae"]) == len(splits):
+            continue
+        maes, seconds = [], []
+        for outer, train, test in splits:
+            started = time.perf_counter()
+            model = IRNetRegressor(random_state=0, n_threads=1, **CONFIGS[name])
+            model.fit(X[train], y[train])
+            maes.append(float(np.mean(np.abs(model.predict(X[test]) - y[test]))))
+            seconds.append(time.perf_counter() - started)
+            print(f"{name} outer {outer}: MAE {maes[-1]:.4f} ({seconds[-1]:.1f} s)", flush=True)
+        results[name] = {"params": CONFIGS[name], "mae": maes, "seconds": seconds,
+                         "outer": [s[0] for s in splits]}
+        args.out.write_text(json.dumps(results, indent=1))
+    report(results, names)
+
+
+def report(results: dict, names: list[str]) -> None:
+    """Mean MAE per configuration and the paired difference from the default, over the
+    outer folds (the inner folds of one outer fold share rows, so they are averaged)."""
+    base = "b128_e80"
+
+    def per_outer(name: str) -> np.ndarray:
+        outer = np.asarray(results[name]["outer"])
+        mae = np.asarray(results[name]["mae"])
+        return np.array([mae[outer == k].mean() for k in np.unique(outer)])
+
+    print("| configuration | MAE | Δ vs b128_e80 (95% t over outer folds) | s per fit |")
+    print("|---|---|---|---|")
+    for name in names:
+        if name not in results:
+            continue
+        values = per_outer(name)
+        line = f"| {name} | {values.mean():.4g} | "
+        if base in results and name != base:
+            diff = values - per_outer(base)
+            half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+            line += f"{diff.mean():+.4g} [{diff.mean() - half:+.4g}, {diff.mean() + half:+.4g}] | "
+        else:
+            line += " | "
+        print(line + f"{np.median(results[name]['seconds']):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
