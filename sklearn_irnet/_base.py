@@ -8,8 +8,11 @@ from :mod:`~sklearn_irnet._resume` and :mod:`~sklearn_irnet._fitted_state`. A su
 what its target is through a few hooks:
 
 - ``_validate_training_data(X, y, reset)``: checked X and the target as the network trains
-  on it, plus attributes to set once the fit succeeds;
-- ``_fit_target(y)``: fit the target's encoding or scaling (first fit only);
+  on it, plus the fitted attributes that describe the target;
+- ``_fit_target(y)``: the target's encoding or scaling as fitted attributes (first fit only);
+
+Hooks return values; the base alone sets attributes (and :meth:`IRNetBase.fit` rolls a
+failed fit back whole). The remaining hooks:
 - ``_n_outputs(y)``, ``_training_target(y)``: number of targets, and the array given to skorch;
 - ``_adapt_config(config)``: the network the loss needs (output columns for variances);
 - ``_criterion()``, ``_net_class``, ``_configure_criterion(net)``: the loss and the skorch net
@@ -163,14 +166,15 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
 
     def _fit(self, X: Any, y: Any) -> IRNetBase:
         continuing = self.warm_start and hasattr(self, "net_")
-        X, y, fitted_extra = self._validate_training_data(X, y, reset=not continuing)
+        X, y, target_state = self._validate_training_data(X, y, reset=not continuing)
+        self._set_attributes(target_state)
         n_samples, n_outputs = len(y), self._n_outputs(y)
         device = self._training_device()
         autocast_context(device, self.autocast)  # fails early on float16 without CUDA
         config, source = self._network_for_fit(X, n_outputs, continuing)
         if not continuing:
             self._fit_input_scaling(X, source)
-            self._fit_target(y)
+            self._set_attributes(self._fit_target(y))
         checkpoint, fit_identity = None, {}
         if self.checkpoint_dir is not None:
             fit_identity = {"params": json.dumps(self._checkpoint_params()),
@@ -206,7 +210,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
                     diverged = self._train(net, train_set, start)
             finally:
                 net.shard = (0, 1)
-        self._keep_fitted(net, config, n_outputs, device, start, diverged, fitted_extra)
+        self._keep_fitted(net, config, n_outputs, device, start, diverged)
         return self
 
     def _network_for_fit(self, X: np.ndarray, n_outputs: int, continuing: bool
@@ -235,8 +239,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         return config, source
 
     def _keep_fitted(self, net: TabularNet, config: NetworkConfig, n_outputs: int,
-                     device: str, start: int, diverged: TrainingDiverged | None,
-                     fitted_extra: dict[str, Any]) -> None:
+                     device: str, start: int, diverged: TrainingDiverged | None) -> None:
         """Report how training ended and set the fitted attributes."""
         stopper = dict(net.callbacks_)["early_stopping"]
         self._report_outcome(net, stopper, len(net.history) - start, diverged)
@@ -245,8 +248,6 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         self.net_ = net
         self.network_config_ = config
         self._fitted_key = self._warm_start_key(config)
-        for name, value in fitted_extra.items():
-            setattr(self, name, value)
         self._device = device
         self._record_history(net, stopper, start)
         self.architecture_ = architecture_to_string(config.stacks, n_outputs)
@@ -268,9 +269,15 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
     def _validate_training_data(
         self, X: Any, y: Any, *, reset: bool
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        """Checked float X, the target as the subclass keeps it, and the attributes to set
-        once the fit succeeds."""
+        """Checked float X, the target as the subclass keeps it, and the fitted attributes
+        that describe the target (e.g. ``classes_``), which the base sets."""
         raise NotImplementedError
+
+    def _set_attributes(self, attributes: dict[str, Any]) -> None:
+        """Set what a hook returned. Hooks return values and only the base sets
+        attributes; a fit that fails later is rolled back whole by :meth:`fit`."""
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
     def _n_outputs(self, y: np.ndarray) -> int:
         """Output width of the network for the checked target ``y``."""
@@ -281,8 +288,8 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         ``config.n_outputs`` targets (default: unchanged)."""
         return config
 
-    def _fit_target(self, y: np.ndarray) -> None:
-        """Fit the target's scaling or encoding (not on a warm start)."""
+    def _fit_target(self, y: np.ndarray) -> dict[str, Any]:
+        """The target's scaling or encoding as fitted attributes (not on a warm start)."""
         raise NotImplementedError
 
     def _training_target(self, y: np.ndarray) -> np.ndarray:

@@ -276,7 +276,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     def _validate_training_data(
         self, X: Any, y: Any, *, reset: bool
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        """Checked float X and the class index of every row."""
+        """Checked float X, the class index of every row, and ``classes_`` and
+        ``class_weight_`` for the base to set."""
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32),
                              ensure_all_finite=False)
         self._check_finite_inputs(X)
@@ -295,26 +296,28 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
                     f"IRNetClassifier needs samples of at least 2 classes in y, but y holds "
                     f"only one class: {classes[0]!r}."
                 )
-            self.classes_ = classes
         else:  # a warm start keeps the classes of the first fit
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            classes = self.classes_
+            unseen = np.setdiff1d(np.unique(y), classes)
             if len(unseen):
                 raise ValueError(
                     f"y holds labels {unseen.tolist()} that the fitted classes_ "
-                    f"{self.classes_.tolist()} lack; a warm start keeps the classes of the "
+                    f"{classes.tolist()} lack; a warm start keeps the classes of the "
                     "first fit (set warm_start=False to train a new network)."
                 )
-            y_index = np.searchsorted(self.classes_, y)
-        self.class_weight_ = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=self.classes_[y_index]
-        ) if self.class_weight is not None else np.ones(len(self.classes_))
-        return X, y_index.astype(np.int64), {}
+            y_index = np.searchsorted(classes, y)
+        class_weight = compute_class_weight(
+            self.class_weight, classes=classes, y=classes[y_index]
+        ) if self.class_weight is not None else np.ones(len(classes))
+        return X, y_index.astype(np.int64), {"classes_": classes,
+                                             "class_weight_": class_weight}
 
     def _n_outputs(self, y: np.ndarray) -> int:
         return len(self.classes_)
 
-    def _fit_target(self, y: np.ndarray) -> None:
+    def _fit_target(self, y: np.ndarray) -> dict[str, Any]:
         """No target scaling: the classes were encoded while validating y."""
+        return {}
 
     def _training_target(self, y: np.ndarray) -> np.ndarray:
         return y

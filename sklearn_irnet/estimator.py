@@ -412,9 +412,10 @@ default="absolute_error"
     def _n_outputs(self, y: np.ndarray) -> int:
         return y.shape[1]
 
-    def _fit_target(self, y: np.ndarray) -> None:
-        self.target_mean_, self.target_scale_ = standardization(y, self.standardize_target)
-        self.constant_target_ = np.ptp(y, axis=0) == 0
+    def _fit_target(self, y: np.ndarray) -> dict[str, Any]:
+        mean, scale = standardization(y, self.standardize_target)
+        return {"target_mean_": mean, "target_scale_": scale,
+                "constant_target_": np.ptp(y, axis=0) == 0}
 
     def _training_target(self, y: np.ndarray) -> np.ndarray:
         return ((y - self.target_mean_) / self.target_scale_).astype(np.float32)

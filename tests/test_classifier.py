@@ -210,3 +210,16 @@ def test_divergence_message_names_only_the_classifiers_own_settings(binary_data)
     with pytest.raises(FloatingPointError, match="keep standardize_inputs=True, or") as info:
         model.fit(X, y)
     assert "standardize_target" not in str(info.value)  # a regressor-only parameter
+
+
+def test_hooks_return_the_class_attributes_and_set_nothing():
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    y = np.array(["b", "a"] * 10)
+    model = IRNetClassifier(class_weight="balanced")
+    before = dict(model.__dict__)
+    X_checked, y_index, state = model._validate_training_data(X, y, reset=True)
+    assert model.__dict__.keys() - before.keys() <= {"n_features_in_"}  # validate_data's
+    assert state["classes_"].tolist() == ["a", "b"]
+    np.testing.assert_array_equal(y_index, [1, 0] * 10)
+    np.testing.assert_allclose(state["class_weight_"], [1.0, 1.0])
+    assert model._fit_target(y_index) == {}

@@ -494,3 +494,12 @@ def test_embed_is_the_representation_the_output_layer_reads(regression_data):
     assert not np.allclose(model.embed(X, layer=0), hidden)
     with pytest.raises(ValueError, match="layer=2 is not one of the network's 2 hidden"):
         model.embed(X, layer=2)
+
+
+def test_target_hook_returns_the_scaling_and_sets_nothing():
+    y = np.array([[1.0, 5.0], [3.0, 5.0]])
+    model = IRNetRegressor()
+    state = model._fit_target(y)
+    assert not hasattr(model, "target_mean_")
+    np.testing.assert_allclose(state["target_mean_"], [2.0, 5.0])
+    assert state["constant_target_"].tolist() == [False, True]
