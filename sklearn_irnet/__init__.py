@@ -1,14 +1,15 @@
 """Deep residual regression networks (IRNet) as scikit-learn estimators for materials data."""
 
 from ._version import __version__
-from .architecture import PRESETS, StackSpec, parse_architecture_string, resolve_architecture
 from .classifier import IRNetClassifier
 from .compare import ModelComparison, compare_models
 from .ensemble import DeepEnsembleClassifier, DeepEnsembleRegressor
-from .estimator import LOSSES, PAPER_RECIPE, IRNetRegressor
-from .network import DeepRegressionNetwork, count_parameters
+from .estimator import PAPER_RECIPE, IRNetRegressor
 from .transfer import PretrainedActivations, PretrainedPrediction
 
+# what users import from the top: the estimators, the transformers over shipped networks,
+# the comparison, and the paper's recipe; the network's parts stay in their modules
+# (sklearn_irnet.architecture, sklearn_irnet.network, ...)
 __all__ = [
     "IRNetRegressor",
     "IRNetClassifier",
@@ -19,12 +20,5 @@ __all__ = [
     "compare_models",
     "ModelComparison",
     "PAPER_RECIPE",
-    "LOSSES",
-    "PRESETS",
-    "StackSpec",
-    "DeepRegressionNetwork",
-    "count_parameters",
-    "parse_architecture_string",
-    "resolve_architecture",
     "__version__",
 ]

@@ -76,3 +76,18 @@ def test_fit_and_load_share_the_network_configuration(regression_data, tmp_path)
     restored = IRNetRegressor.load(model.save(tmp_path / "m.safetensors"))
     assert restored.network_config_ == config
     np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+
+
+def test_top_level_surface_is_small_and_documented():
+    import sklearn_irnet
+
+    public = set(sklearn_irnet.__all__) - {"__version__"}
+    assert public == {"IRNetRegressor", "IRNetClassifier", "DeepEnsembleRegressor",
+                      "DeepEnsembleClassifier", "PretrainedPrediction",
+                      "PretrainedActivations", "compare_models", "ModelComparison",
+                      "PAPER_RECIPE"}
+    api = (Path(__file__).resolve().parents[1] / "docs" / "api.rst").read_text()
+    listed = {line.strip() for line in api.splitlines() if line.startswith("   ")}
+    assert public <= listed, f"missing from docs/api.rst: {public - listed}"
+    for name in public:
+        assert getattr(sklearn_irnet, name) is not None
