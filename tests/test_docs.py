@@ -29,6 +29,9 @@ import pytest
 
 import sklearn_irnet
 
+# checked in CI's documentation step, after the unit suite: pytest -m docs_check
+pytestmark = pytest.mark.docs_check
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
@@ -118,6 +121,8 @@ EXTERNAL_LINKS = (
 
 
 @pytest.mark.slow
+@pytest.mark.skipif("SKLEARN_IRNET_DOCS_BUILT" in os.environ,
+                    reason="the full build of .ci/run is checked by test_built_site_...")
 def test_site_builds_and_links(tmp_path):
     pytest.importorskip("sphinx_gallery")
     result = build(tmp_path / "html", "-D", "plot_gallery=0")

@@ -5,6 +5,10 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+# checked in CI's documentation step, after the unit suite: pytest -m docs_check
+pytestmark = pytest.mark.docs_check
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "oqmd_gpu"
 

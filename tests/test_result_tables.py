@@ -11,6 +11,9 @@ from sklearn.linear_model import Ridge
 
 from sklearn_irnet.compare import compare_models
 
+# checked in CI's documentation step, after the unit suite: pytest -m docs_check
+pytestmark = pytest.mark.docs_check
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
