@@ -3,37 +3,38 @@
 :class:`~sklearn_irnet.ensemble.DeepEnsembleRegressor` cuts a share of the training rows
 into one block per member; member ``i`` does not train on blocks ``i`` and ``i + 1``
 (:func:`held_out_blocks`, :func:`members_leaving_out`). Every block row then has
-predictions from *two* members that never saw it, so the calibration sees on these rows
-what the ensemble shows on new data:
+predictions from *two* members that never saw it, which show what the ensemble shows on
+new data:
 
-- the two members' predicted variances (the noise each network estimates);
-- their disagreement, an unbiased estimate of the variance between members, which on
-  new rows is the ensemble's spread (and on training rows would be near zero);
-- the error of their mean.
+- the error of their mean;
+- their disagreement, an unbiased but very noisy estimate of the variance between members
+  (from two members it is that variance times a chi-square with one degree of freedom);
+- the variance each network predicts, for members trained with a likelihood loss.
 
-:func:`fit_std_weights` then fits three non-negative numbers per target,
-``std = sqrt((a * noise_std)**2 + (b * spread)**2 + c**2)``, so that the intervals
-``mean ± z * std`` cover the block rows at 95 % and then as well as possible at 68 %,
-choosing among equally calibrated weights those with the best CRPS. A component that does
-not track the errors gets a small weight: on the main job's data the variance a network
-learns from its own training residuals is such a component, the spread between members
-is not.
+:func:`fit_variance_weights` fits the expected squared error as a function of these,
+``E[error**2] = c**2 + alpha * noise_var + beta * between``, by least squares on the block
+rows, with three corrections: for the noise of the two-member disagreement (errors in
+variables: fitted naively, a covariate that noisy gets a weight that does not carry over
+to the ensemble's far steadier spread on new rows), for the uncertainty of each weight (a
+bootstrap shrinks a component whose link to the errors is not detectable to nothing), and
+for the move from the block rows' two-member mean to the whole ensemble's mean (whose
+error holds less of the members' disagreement). The std is then an estimate of each
+prediction's root mean squared error, the scale a Gaussian interval ``mean ± z * std``
+needs: exact for Gaussian errors, a little off for heavier-tailed ones (68 % intervals
+then cover more than 68 %, 95 % ones slightly less than 95 %).
 """
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
-from scipy.stats import norm
 
-#: nominal levels the weights are fitted to, in order of priority: the 95 % interval
-#: first (the error bar screening reads), then the 68 % one (one standard deviation)
-CALIBRATION_LEVELS = (0.95, 0.68)
+#: bootstrap resamples of the block rows that measure the uncertainty of each weight
+N_BOOTSTRAP = 200
 
-#: weights within this coverage error of the best, at each level in turn, count as equally
-#: calibrated
-COVERAGE_TOLERANCE = 0.005
-
-_GRID = np.concatenate([[0.0], np.geomspace(0.02, 20.0, 31)])
+#: the smallest ``c**2``, as a share of the block rows' mean squared error
+FLOOR_SHARE = 0.01
 
 
 def held_out_blocks(
@@ -80,38 +81,47 @@ def members_leaving_out(block: int, n_members: int) -> tuple[int, ...]:
     return (block,) if n_members == 1 else (block, (block - 1) % n_members)
 
 
-def fit_std_weights(
+def fit_variance_weights(
     residual: np.ndarray,
     noise_std: np.ndarray | None,
-    spread: np.ndarray,
-    levels: tuple[float, ...] = CALIBRATION_LEVELS,
+    between: np.ndarray | None,
+    n_members: int,
+    random_state: int = 0,
 ) -> tuple[float, float, float]:
-    """Weights ``(a, b, c)`` for ``std = sqrt((a * noise_std)**2 + (b * spread)**2 + c**2)``.
+    """Weights ``(a, b, c)`` of the ensemble's std, ``sqrt((a * noise)**2 + (b * spread)**2
+    + c**2)``, from the errors of the block rows.
 
-    A grid search (``a`` and ``b`` from 0 and 0.02 to 20, ``c`` the same times the median
-    absolute residual) over the intervals ``|residual| <= z(level) * std``, level by
-    level in order of priority: the weights whose coverage at ``levels[0]`` is within
-    :data:`COVERAGE_TOLERANCE` of the best achievable are kept, then among those the
-    ones closest at ``levels[1]``, and so on; of what remains, the weights with the
-    lowest mean CRPS win (a proper score: it prefers a std that follows the errors row
-    by row). Finally the three weights are multiplied by the factor in [0.8, 1.25] that
-    best calibrates ``levels[0]`` (the grid steps by 26 %).
+    Fits ``E[residual**2] = c**2 + alpha * noise_std**2 + beta * between`` by least
+    squares with non-negative weights, corrected three ways:
 
-    When the errors have heavier tails than the Gaussian the std describes, no weights
-    calibrate every level; the first level is then kept and the later ones are covered
-    too often (too wide) or too rarely.
+    - ``between``, the unbiased variance of two members' predictions, is the true
+      variance between members times a chi-square with one degree of freedom, so its
+      mean square is inflated by ``2/3`` of itself; that part is taken out of the normal
+      equations (errors in variables);
+    - each weight is multiplied by ``max(0, 1 - se**2 / weight**2)``, ``se`` its standard
+      deviation over :data:`N_BOOTSTRAP` resamples of the rows, and ``c**2`` refitted so
+      that the mean squared error of the rows stays matched;
+    - the block rows' error is that of two members' mean, which holds half the variance
+      between members, and the ensemble's mean holds ``1 / n_members`` of it: ``beta``
+      loses ``1/2 - 1/n_members`` (what it cannot lose comes off ``c**2``).
+
+    ``spread`` in ``predict`` is the standard deviation of the members' means over
+    ``n_members`` (``ddof=0``), hence ``b**2 = beta * n_members / (n_members - 1)``.
 
     Parameters
     ----------
     residual : ndarray of shape (n,)
-        Held-out errors ``y - mean``.
+        Held-out errors ``y - mean`` of the block rows (mean of the members leaving them out).
     noise_std : ndarray of shape (n,) or None
         The members' predicted standard deviation (root mean variance); None for members
         that predict none (``a`` is then 0).
-    spread : ndarray of shape (n,)
-        Estimated standard deviation between members on these rows.
-    levels : tuple of float
-        Nominal levels, most important first.
+    between : ndarray of shape (n,) or None
+        Unbiased variance between the two members' predictions (``ddof=1``); None with one
+        member (``b`` is then 0).
+    n_members : int
+        Members of the ensemble.
+    random_state : int, default=0
+        Seed of the bootstrap.
 
     Returns
     -------
@@ -121,51 +131,96 @@ def fit_std_weights(
     --------
     >>> rng = np.random.RandomState(0)
     >>> noise = rng.uniform(0.1, 1.0, size=5000)
-    >>> a, b, c = fit_std_weights(2 * noise * rng.normal(size=5000), noise, 0 * noise)
-    >>> 1.8 < a < 2.2 and c < 0.1
+    >>> residual = 2 * noise * rng.normal(size=5000)
+    >>> a, b, c = fit_variance_weights(residual, noise, None, n_members=1)
+    >>> 1.8 < a < 2.2 and b == 0 and c < 0.3
     True
     """
-    residual = np.abs(np.asarray(residual, dtype=float))
-    unit = float(np.median(residual)) or 1.0
-    noise = np.zeros_like(residual) if noise_std is None else np.asarray(noise_std, float)
-    spread = np.asarray(spread, dtype=float)
-    quantiles = np.array([norm.ppf(0.5 + level / 2) for level in levels])
-    a_grid = _GRID[:1] if noise_std is None else _GRID
-    a, b, c = (g.ravel() for g in np.meshgrid(a_grid, _GRID, _GRID * unit, indexing="ij"))
-    keep = (a > 0) | (b > 0) | (c > 0)
-    a, b, c = a[keep], b[keep], c[keep]
-    errors = np.empty((len(a), len(levels)))  # coverage error of each weight at each level
-    for start in range(0, len(a), 512):
-        part = slice(start, start + 512)
-        std = _std(a[part], b[part], c[part], noise, spread)
-        inside = residual[None, None, :] <= quantiles[None, :, None] * std[:, None, :]
-        errors[part] = np.abs(inside.mean(axis=2) - np.asarray(levels))
-    kept = np.arange(len(a))
-    for k in range(len(levels)):
-        kept = kept[errors[kept, k] <= errors[kept, k].min() + COVERAGE_TOLERANCE]
-    best = kept[np.argmin(_mean_crps(residual, _std(a[kept], b[kept], c[kept], noise,
-                                                    spread)))]
-    factors = np.geomspace(0.8, 1.25, 81)
-    std = _std(a[best:best + 1], b[best:best + 1], c[best:best + 1], noise, spread)[0]
-    inside = residual[None, :] <= quantiles[0] * factors[:, None] * std[None, :]
-    refined = np.abs(inside.mean(axis=1) - levels[0])
-    ties = np.flatnonzero(refined <= refined.min() + 1e-12)
-    t = factors[ties[np.argmin(np.abs(np.log(factors[ties])))]]  # among equals, nearest 1
-    return float(t * a[best]), float(t * b[best]), float(t * c[best])
+    r2 = np.asarray(residual, dtype=float) ** 2
+    columns, names = [np.ones_like(r2)], ["c2"]
+    if noise_std is not None:
+        columns.append(np.asarray(noise_std, dtype=float) ** 2)
+        names.append("alpha")
+    if between is not None and n_members > 1:
+        columns.append(np.asarray(between, dtype=float))
+        names.append("beta")
+    X = np.column_stack(columns)
+    rng = np.random.RandomState(random_state)
+    resamples = rng.randint(0, len(r2), (N_BOOTSTRAP, len(r2)))
+    allowed = list(range(1, X.shape[1]))
+    while True:
+        noisy = names.index("beta") if "beta" in names and names.index("beta") in allowed \
+            else None
+        weights = _nonnegative_moments(X, r2, allowed, noisy)
+        chosen = [j for j in allowed if weights[j] > 0]
+        if not chosen:
+            break
+        keep = [0, *chosen] if weights[0] > 0 else chosen
+        draws = np.array([_solve_moments(X[rows], r2[rows], keep, noisy)
+                          for rows in resamples])
+        for position, j in enumerate(chosen, start=len(keep) - len(chosen)):
+            spread_of_draws = np.nanvar(draws[:, position]) if np.isfinite(
+                draws[:, position]).mean() > 0.9 else np.inf
+            weights[j] *= max(0.0, 1.0 - spread_of_draws / weights[j] ** 2)
+        dropped = [j for j in chosen if weights[j] == 0]
+        if not dropped:
+            break
+        allowed = [j for j in allowed if j not in dropped]  # refit without them
+    weights[0] = float(np.mean(r2) - X[:, 1:].mean(axis=0) @ weights[1:])
+    named = dict(zip(names, weights, strict=True))
+    c2, beta = named["c2"], named.get("beta", 0.0)
+    if beta > 0:
+        beta -= 0.5 - 1.0 / n_members  # from a two-member mean to the ensemble's mean
+        if beta < 0:
+            c2 += beta * float(np.mean(X[:, -1]))
+            beta = 0.0
+    c2 = max(c2, FLOOR_SHARE * float(np.mean(r2)))
+    b2 = beta * n_members / (n_members - 1) if n_members > 1 else 0.0
+    return float(np.sqrt(named.get("alpha", 0.0))), float(np.sqrt(b2)), float(np.sqrt(c2))
 
 
-def _std(a: np.ndarray, b: np.ndarray, c: np.ndarray, noise: np.ndarray,
-         spread: np.ndarray) -> np.ndarray:
-    """The std of each weight triple on each row, shape (n_weights, n_rows)."""
-    return np.sqrt((a[:, None] * noise) ** 2 + (b[:, None] * spread) ** 2 + c[:, None] ** 2)
+def _solve_moments(X: np.ndarray, r2: np.ndarray, keep: list[int], noisy: int | None
+                   ) -> np.ndarray:
+    """Least-squares weights of ``r2`` on the columns ``keep`` of X from the normal
+    equations, with the noise of a two-member variance in column ``noisy`` taken out;
+    NaN where that leaves the equations without a positive-definite solution."""
+    gram = X[:, keep].T @ X[:, keep] / len(r2)
+    moments = X[:, keep].T @ r2 / len(r2)
+    if noisy is not None and noisy in keep:
+        k = keep.index(noisy)
+        gram[k, k] -= (2.0 / 3.0) * np.mean(X[:, noisy] ** 2)
+    if np.linalg.eigvalsh(gram).min() <= 1e-9 * np.abs(gram).max():
+        return np.full(len(keep), np.nan)  # the correction left no information
+    return np.linalg.solve(gram, moments)
 
 
-def _mean_crps(residual: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """Mean CRPS of ``N(0, std**2)`` at ``residual`` for each row of ``std`` (k, n)."""
-    std = np.maximum(std, 1e-12)
-    z = residual[None, :] / std
-    crps = std * (z * (2 * norm.cdf(z) - 1) + 2 * norm.pdf(z) - 1 / np.sqrt(np.pi))
-    return crps.mean(axis=1)
+def _nonnegative_moments(X: np.ndarray, r2: np.ndarray, allowed: list[int],
+                         noisy: int | None) -> np.ndarray:
+    """Non-negative least-squares weights of ``r2`` on the intercept (column 0) and
+    the ``allowed`` columns of X: every subset is solved (:func:`_solve_moments`) and the
+    feasible one with the smallest loss kept; at worst the mean alone. A subset may leave
+    out the intercept (a variance that the noise estimate explains whole would otherwise
+    lose it to a slightly negative intercept), except with the noisy column."""
+    best = np.zeros(X.shape[1])
+    best[0] = r2.mean()
+    best_loss = -best[0] ** 2
+    candidates = [0, *allowed]
+    for size in range(1, len(candidates) + 1):
+        for keep in map(list, combinations(candidates, size)):
+            if 0 not in keep and noisy in keep:
+                continue  # a noisy column always comes with an intercept
+            solution = _solve_moments(X, r2, keep, noisy)
+            if not np.isfinite(solution).all() or (solution < 0).any():
+                continue
+            gram = X[:, keep].T @ X[:, keep] / len(r2)
+            if noisy in keep:
+                k = keep.index(noisy)
+                gram[k, k] -= (2.0 / 3.0) * np.mean(X[:, noisy] ** 2)
+            loss = solution @ gram @ solution - 2 * solution @ (X[:, keep].T @ r2 / len(r2))
+            if loss < best_loss:
+                best_loss, best = loss, np.zeros(X.shape[1])
+                best[keep] = solution
+    return best
 
 
 def mixture(means: np.ndarray, stds: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

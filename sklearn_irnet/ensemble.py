@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
-from ._calibration import fit_std_weights, held_out_blocks, members_leaving_out, mixture
+from ._calibration import fit_variance_weights, held_out_blocks, members_leaving_out, mixture
 from .classifier import IRNetClassifier
 from .estimator import IRNetRegressor
 
@@ -283,7 +283,7 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
         """Calibration weights, shape (n_outputs, 3), from the block rows' predictions by
         the members that left them out."""
         n_members = len(self.estimators_)
-        residual, noise, spread = [], [], []
+        residual, noise, between = [], [], []
         for j, rows in enumerate(blocks):
             members = [self.estimators_[i] for i in members_leaving_out(j, n_members)]
             means, stds = self._member_outputs(members, X[rows])
@@ -291,14 +291,16 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
             residual.append(y[rows] - means.mean(axis=0))
             if stds is not None:
                 noise.append(np.sqrt(np.mean(stds.reshape(means.shape) ** 2, axis=0)))
-            # unbiased variance between members, as the ddof=0 spread of n_members
-            between = means.var(axis=0, ddof=1) if len(members) > 1 else 0 * means[0]
-            spread.append(np.sqrt(between * (n_members - 1) / n_members))
-        residual, spread = np.concatenate(residual), np.concatenate(spread)
+            if len(members) > 1:  # unbiased variance between the members leaving them out
+                between.append(means.var(axis=0, ddof=1))
+        residual = np.concatenate(residual)
         noise_std = np.concatenate(noise) if noise else None
-        return np.array([fit_std_weights(residual[:, k], None if noise_std is None else
-                                         noise_std[:, k], spread[:, k])
-                         for k in range(residual.shape[1])])
+        between = np.concatenate(between) if between else None
+        seed = int(self.seeds_[0])  # the bootstrap's, fixed by random_state
+        return np.array([fit_variance_weights(
+            residual[:, k], None if noise_std is None else noise_std[:, k],
+            None if between is None else between[:, k], n_members, random_state=seed)
+            for k in range(residual.shape[1])])
 
     def _member_outputs(self, members: list[Any], X: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray | None]:

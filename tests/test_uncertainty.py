@@ -14,7 +14,7 @@ from sklearn.linear_model import BayesianRidge
 
 from sklearn_irnet import IRNetRegressor
 from sklearn_irnet._calibration import (
-    fit_std_weights,
+    fit_variance_weights,
     held_out_blocks,
     members_leaving_out,
     mixture,
@@ -98,22 +98,45 @@ def test_mixture_matches_a_hand_computation():
 def test_weights_recover_the_noise_scale_and_drop_a_useless_component():
     rng = np.random.RandomState(1)
     noise = rng.uniform(0.1, 1.0, size=4000)
-    useless = rng.uniform(0.1, 1.0, size=4000)  # a "spread" unrelated to the errors
+    useless = rng.uniform(0.1, 1.0, size=(2, 4000))  # two "members" unrelated to the errors
     residual = 2.5 * noise * rng.normal(size=4000)
-    a, b, c = fit_std_weights(residual, noise, useless)
-    assert a == pytest.approx(2.5, rel=0.1) and b < 0.3 and c < 0.2
-    # members without a noise estimate: the spread is scaled instead
-    a, b, c = fit_std_weights(residual, None, noise)
-    assert a == 0 and b == pytest.approx(2.5, rel=0.1)
+    a, b, c = fit_variance_weights(residual, noise, useless.var(axis=0, ddof=1), 5)
+    assert a == pytest.approx(2.5, rel=0.1) and b == 0 and c < 0.3
+    # members without a noise estimate: an intercept alone, the mean squared error
+    a, b, c = fit_variance_weights(residual, None, None, 1)
+    assert a == b == 0 and c == pytest.approx(np.sqrt(np.mean(residual**2)))
 
 
-def test_weights_keep_the_95_level_when_tails_are_heavy():
+def test_weights_see_through_the_noise_of_a_two_member_spread():
+    # every row has its own variance between members; the block rows see it only through
+    # two members (a chi-square with one degree of freedom), the ensemble through five
+    rng = np.random.RandomState(2)
+    n, n_members = 40_000, 5
+    sigma_d = rng.uniform(0.1, 1.0, size=n)
+    error = rng.normal(size=n) * np.sqrt(0.25 + 1.0 * sigma_d**2)
+    pair = rng.normal(size=(2, n)) * sigma_d
+    residual = error - pair.mean(axis=0)  # E[residual**2] = 0.25 + 1.5 sigma_d**2
+    a, b, c = fit_variance_weights(residual, None, pair.var(axis=0, ddof=1), n_members)
+    # the ensemble's error: 0.25 + (1 + 1/5) sigma_d**2 = c**2 + b**2 * (4/5) sigma_d**2
+    assert b == pytest.approx(np.sqrt(1.2 * 5 / 4), rel=0.1)
+    assert c == pytest.approx(0.5, rel=0.1)
+    # on new rows with the five members' spread the intervals hold, a little short at
+    # 95 %: five members estimate their variance with noise, which thins the tails' cover
+    members = rng.normal(size=(n_members, n)) * sigma_d
+    new_error = error - members.mean(axis=0)
+    std = np.sqrt((b * members.std(axis=0)) ** 2 + c**2)
+    assert 0.93 <= coverage(new_error, 0 * std, std, level=0.95) <= 0.96
+    assert coverage(new_error, 0 * std, std, level=0.68) == pytest.approx(0.68, abs=0.02)
+
+
+def test_weights_match_the_mean_squared_error_when_tails_are_heavy():
     rng = np.random.RandomState(2)
     t = rng.standard_t(3, size=20_000)  # heavier tails than any Gaussian
-    _, _, c = fit_std_weights(t, None, np.zeros_like(t))
+    _, _, c = fit_variance_weights(t, None, None, 1)
+    assert c == pytest.approx(np.sqrt(np.mean(t**2)))
     inside = {level: np.mean(np.abs(t) <= norm.ppf(0.5 + level / 2) * c)
               for level in (0.68, 0.95)}
-    assert inside[0.95] == pytest.approx(0.95, abs=0.005)
+    assert 0.94 < inside[0.95] < 0.97
     assert inside[0.68] > 0.75  # no Gaussian fits both: the 68 % interval is too wide
 
 
