@@ -135,30 +135,30 @@ class DeepEnsembleRegressor(RegressorMixin, _DeepEnsemble):
     ``std = sqrt((noise_scale_ * noise)**2 + (spread_scale_ * spread)**2 + std_floor_**2)``
 
     with ``noise`` the root mean variance of the members and ``spread`` the standard
-    deviation of their means, so that the intervals ``mean ± z * std`` (``z`` the normal
-    quantile) cover the block rows at 95 %, and then as closely as possible at 68 %, the
-    weights with the best CRPS winning among equally calibrated ones
-    (:func:`~sklearn_irnet._calibration.fit_std_weights`). A component that does not
-    follow the errors gets a small weight. ``predict(X, return_std=True)`` returns this
-    calibrated std; ``calibrated=False`` returns the raw mixture std. The
-    user holds nothing out: each member trains on ``1 - calibration_fraction`` of the
-    rows, and the members together on every row.
+    deviation of their means, so that ``std**2`` matches the block rows' mean squared
+    error as a function of both: a least-squares fit corrected for the noise of a
+    two-member disagreement, shrunk by each weight's bootstrap uncertainty and moved from
+    the two-member mean to the ensemble's
+    (:func:`~sklearn_irnet._calibration.fit_variance_weights`). ``std`` thus estimates
+    each prediction's root mean squared error. ``predict(X, return_std=True)`` returns
+    it; ``calibrated=False`` returns the raw mixture std. The user holds nothing out:
+    each member trains on ``1 - calibration_fraction`` of the rows, and the members
+    together on every row.
 
     What is guaranteed, and what is not:
 
-    - on the block rows, the 95 % intervals cover 95 % (to the grid's resolution), and
-      the 68 % ones as closely as the three weights then allow; fresh rows drawn like
-      the training rows are then covered at about those rates on average over many
-      rows. Nothing is guaranteed row by row, for inputs unlike the training data
-      (extrapolation), or under a shift between training and test data, and there is no
-      finite-sample guarantee as in split conformal prediction (the weights are fitted,
-      and the block rows' predictions come from two members, not the whole ensemble);
-    - the block rows' mean comes from two members and the ensemble's from
-      ``n_estimators``, so the fitted intervals lean slightly wide;
-    - when the errors have heavier tails than a Gaussian of this std (on materials data
-      they often do), no weights calibrate every level: the 95 % level is kept and the
-      68 % intervals are covered too often (they are wider than they need to be), by
-      amounts that ``benchmarks/uncertainty_calibration.py`` measures;
+    - ``std**2`` estimates the mean squared error of fresh rows drawn like the training
+      rows, on average over many rows, and ``mean ± z * std`` (``z`` the normal
+      quantile) covers the nominal share when the errors are Gaussian. Nothing is
+      guaranteed row by row, for inputs unlike the training data (extrapolation), or
+      under a shift between training and test data, and there is no finite-sample
+      guarantee as in split conformal prediction;
+    - when the errors have heavier tails than a Gaussian (on materials data they often
+      do), no std calibrates every level: 68 % intervals then cover more than 68 % and
+      95 % ones a little less than 95 %, by amounts that
+      ``benchmarks/uncertainty_calibration.py`` measures;
+    - with a few hundred rows the block rows are few, the spread's weight is usually
+      shrunk to nothing and the std is nearly one width for every row;
     - each member trains on ``1 - calibration_fraction`` of the rows, which can cost each
       a little accuracy.
 
