@@ -8,7 +8,7 @@ from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.architecture import PRESETS, resolve_architecture
 from sklearn_irnet.diagnostics import layer_gradient_norms
 from sklearn_irnet.network import DeepRegressionNetwork
-from sklearn_irnet.network_diagram import layer_layout, network_diagram
+from sklearn_irnet.plotting import layer_layout, network_diagram
 
 
 def _layout(name, n_features=145):

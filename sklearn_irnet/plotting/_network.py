@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from .architecture import resolve_architecture
-from .network import (
+from ..architecture import resolve_architecture
+from ..network import (
     DeepRegressionNetwork,
     DenseLayer,
     IndividualResidualBlock,
@@ -171,7 +171,7 @@ def network_diagram(
     >>> len(fig.axes)
     2
     """
-    from .plotting import _pyplot
+    from ._comparison import _pyplot
 
     plt = _pyplot()
     layouts = []

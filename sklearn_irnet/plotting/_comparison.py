@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .uncertainty import DEFAULT_LEVELS, reliability_curve
+from ..uncertainty import DEFAULT_LEVELS, reliability_curve
 
 
 def _pyplot() -> Any:
