@@ -100,6 +100,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "output_init": [StrOptions({"auto", "zero", "glorot"})],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions(set(SOLVERS))],
@@ -336,7 +337,8 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         output_init = resolve_output_init(self.output_init, base.stacks)
         return self._with_own_dropout(
             self._adapt_config(dataclasses.replace(base, n_outputs=n_outputs,
-                                                   output_init=output_init)))
+                                                   output_init=output_init,
+                                                   n_members=self.n_members)))
 
     def _with_own_dropout(self, config: NetworkConfig) -> NetworkConfig:
         """``config`` with this estimator's ``dropout``: a pre-trained network takes it
@@ -349,11 +351,11 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         module = config.build()
         if source is None:
             return module
+        new_parts = ("head.", "variance_head.", "member_scale")
         hidden = {k: v for k, v in source.net_.module_.state_dict().items()
-                  if not k.startswith(("head.", "variance_head."))}
+                  if not k.startswith(new_parts)}
         missing, unexpected = module.load_state_dict(hidden, strict=False)
-        assert not unexpected and all(k.startswith(("head.", "variance_head."))
-                                      for k in missing)
+        assert not unexpected and all(k.startswith(new_parts) for k in missing)
         for block in module.body[: config.n_blocks(self.freeze_stacks)]:
             block.requires_grad_(False)
         return module
@@ -599,6 +601,10 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         ((40, 8), (40, 16))
         """
         check_is_fitted(self, "net_")
+        if self.net_.module_.n_members > 1:
+            raise ValueError(f"embed reads one network's hidden layers, but this one trains "
+                             f"n_members={self.net_.module_.n_members} members on scaled "
+                             "inputs; fit with n_members=1 to embed.")
         body = self.net_.module_.body
         n_blocks = len(body)
         if isinstance(layer, bool) or not isinstance(layer, int | np.integer) \

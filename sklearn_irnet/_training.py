@@ -166,11 +166,16 @@ class TabularNet(NeuralNetRegressor):
         return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        n_rows = len(y_true)
+        members = getattr(self.module_, "n_members", 1)
+        if members > 1 and len(y_pred) == members * n_rows:
+            # BatchEnsemble in training: each member's rows against the same targets
+            y_true = y_true.repeat(members, *([1] * (y_true.ndim - 1)))
         loss = super().get_loss(y_pred, y_true, X=X, training=training)
         if training and self.shard[1] > 1:
             # DDP averages the processes' gradients: weigh each slice's mean loss by its
             # share of the global batch so that the average is the global batch's mean
-            loss = loss * (len(y_true) * self.shard[1] / self._global_batch_rows)
+            loss = loss * (n_rows * self.shard[1] / self._global_batch_rows)
         return loss
 
     def get_default_callbacks(self) -> list[tuple[str, object]]:

@@ -53,6 +53,13 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     output_init : {"auto", "zero", "glorot"}, default="auto"
         Initialisation of the output layer; ``"zero"`` (chosen by ``"auto"`` for networks
         with shortcuts) starts from equal probabilities for every class.
+    n_members : int, default=1
+        Implicit members trained at once in one network (BatchEnsemble, in the "mini"
+        form of TabM, Gorishniy et al., ICLR 2025): each member multiplies the inputs by
+        its own learned vector (started at random signs) and has its own output layer;
+        the hidden layers are shared, each member is trained on the loss, and
+        predictions are the members' mean. A step costs ``n_members`` times one
+        network's computation, the parameters hardly grow.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss (``{label: weight}``), as in
         scikit-learn's classifiers; ``"balanced"`` weights each class by
@@ -210,6 +217,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         dropout: float = 0.0,
         batch_norm: bool = True,
         output_init: str = "auto",
+        n_members: int = 1,
         class_weight: Mapping[Any, float] | str | None = None,
         batch_size: int = 128,
         learning_rate_init: float = 1e-3,
@@ -243,6 +251,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.output_init = output_init
+        self.n_members = n_members
         self.class_weight = class_weight
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init

@@ -109,6 +109,13 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         2,135 experimental formation enthalpies, 0.368 vs 0.464 eV on Matbench expt_gap,
         108.5 vs 139.6 MPa on steels; plain-17 0.415 vs 0.157 eV/atom, 0.574 vs 0.390 eV
         and 156.0 vs 114.8 MPa (``benchmarks/compare_output_init.py``).
+    n_members : int, default=1
+        Implicit members trained at once in one network (BatchEnsemble, in the "mini"
+        form of TabM, Gorishniy et al., ICLR 2025): each member multiplies the inputs by
+        its own learned vector (started at random signs) and has its own output layer;
+        the hidden layers are shared, each member is trained on the loss, and
+        predictions are the members' mean. A step costs ``n_members`` times one
+        network's computation, the parameters hardly grow.
     loss : {"absolute_error", "squared_error", "huber", "gaussian_nll"}, \
 default="absolute_error"
         Training loss; the paper uses the mean absolute error. ``"gaussian_nll"`` trains
@@ -323,6 +330,7 @@ default="absolute_error"
         dropout: float = 0.0,
         batch_norm: bool = True,
         output_init: str = "auto",
+        n_members: int = 1,
         loss: str = "absolute_error",
         batch_size: int = 128,
         learning_rate_init: float = 1e-3,
@@ -357,6 +365,7 @@ default="absolute_error"
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.output_init = output_init
+        self.n_members = n_members
         self.loss = loss
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -434,6 +443,11 @@ default="absolute_error"
 
     def _adapt_config(self, config: NetworkConfig) -> NetworkConfig:
         kind = self._variance_head()
+        if kind is not None and config.n_members > 1:
+            raise ValueError(
+                f"n_members={config.n_members} (BatchEnsemble) trains point predictions; "
+                f"loss={self.loss!r} predicts a variance too. Use n_members=1 with it, or "
+                "a DeepEnsembleRegressor of such networks.")
         width = config.n_outputs * (2 if kind == "joint" else 1)
         return dataclasses.replace(config, n_outputs=width, variance_head=kind == "detached")
 

@@ -260,6 +260,15 @@ class DeepRegressionNetwork(nn.Module):
         variance columns send no gradient into the hidden layers, so these train exactly
         as they would without the variance head (``loss="absolute_error_nll"`` of
         :class:`~sklearn_irnet.IRNetRegressor`). Initialised as ``head``.
+    n_members : int, default=1
+        Number of implicit members trained at once (BatchEnsemble, in the "mini" form of
+        TabM, Gorishniy et al., ICLR 2025): member ``i`` multiplies the input by its own
+        learned vector ``member_scale[i]`` (initialised to random signs), runs it through
+        the shared hidden layers and reads it out with its own output layer. In training
+        mode the network returns the members' outputs stacked member by member,
+        ``(n_members * batch, n_outputs)`` (the loss compares each with the target); in
+        evaluation mode their mean, ``(batch, n_outputs)``. It costs ``n_members`` times
+        the computation of one network and almost no extra parameters.
 
     Notes
     -----
@@ -288,8 +297,14 @@ class DeepRegressionNetwork(nn.Module):
         batch_norm_eps: float = 1e-3,
         output_init: str = "glorot",
         variance_head: bool = False,
+        n_members: int = 1,
     ) -> None:
         super().__init__()
+        if n_members < 1:
+            raise ValueError(f"n_members must be >= 1, got {n_members}.")
+        if n_members > 1 and variance_head:
+            raise ValueError("n_members > 1 does not combine with a variance head yet.")
+        self.n_members = int(n_members)
         if output_init not in ("glorot", "zero"):
             raise ValueError(f"output_init must be 'glorot' or 'zero', got {output_init!r}.")
         self.output_init = output_init
@@ -320,7 +335,18 @@ class DeepRegressionNetwork(nn.Module):
             blocks.extend(RESIDUALS[spec.residual].wire(layers, width))
             width = spec.width
         self.body = nn.Sequential(*blocks)
+        self.n_outputs = int(n_outputs)
         self.head = nn.Linear(width, n_outputs)
+        if self.n_members > 1:
+            # one output layer per member, as one linear layer whose column block i is
+            # member i's (forward keeps each member's rows with its own block); built
+            # without drawing from torch's generator, so that the shared layers get the
+            # same initial weights as in one network
+            with torch.random.fork_rng(devices=[]):
+                self.head = nn.Linear(width, n_outputs * self.n_members)
+        self.member_scale = None
+        if self.n_members > 1:  # drawn after the linear layers: those start as with k = 1
+            self.member_scale = nn.Parameter(torch.ones(self.n_members, n_features))
         self.variance_head = None
         if variance_head:
             # built without drawing from torch's generator, so that the other layers get
@@ -338,16 +364,34 @@ class DeepRegressionNetwork(nn.Module):
                 nn.init.zeros_(module.bias)
             elif isinstance(module, nn.BatchNorm1d):
                 module.reset_parameters()
+        if self.member_scale is not None:
+            with torch.no_grad():  # random signs, as TabM's first adapter
+                signs = torch.randint(0, 2, self.member_scale.shape, dtype=torch.float32)
+                self.member_scale.copy_(2 * signs - 1)
         if self.output_init == "zero":
             nn.init.zeros_(self.head.weight)
             if self.variance_head is not None:
                 nn.init.zeros_(self.variance_head.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.n_members > 1:
+            return self._members_forward(x)
         hidden = self.body(x)
         if self.variance_head is None:
             return self.head(hidden)
         return torch.cat([self.head(hidden), self.variance_head(hidden.detach())], dim=1)
+
+    def _members_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Every member on every row: stacked members in training, their mean otherwise."""
+        k, n = self.n_members, len(x)
+        scaled = (x.unsqueeze(0) * self.member_scale.unsqueeze(1)).reshape(k * n, -1)
+        hidden = self.body(scaled).reshape(k, n, -1)
+        weight = self.head.weight.reshape(k, self.n_outputs, -1)
+        bias = self.head.bias.reshape(k, 1, self.n_outputs)
+        outputs = torch.baddbmm(bias, hidden, weight.transpose(1, 2))  # (k, n, n_outputs)
+        if self.training:
+            return outputs.reshape(k * n, self.n_outputs)
+        return outputs.mean(dim=0)
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -55,6 +55,9 @@ class NetworkConfig:
         Add a second output layer of ``n_outputs`` variance columns that reads the last
         hidden layer detached (``loss="absolute_error_nll"``), see
         :class:`~sklearn_irnet.network.DeepRegressionNetwork`.
+    n_members : int, default=1
+        Implicit members trained at once (BatchEnsemble), the estimator parameter of the
+        same name.
 
     Examples
     --------
@@ -75,10 +78,11 @@ class NetworkConfig:
     batch_norm: bool = True
     output_init: str = "glorot"
     variance_head: bool = False
+    n_members: int = 1
 
     #: estimator parameters read by :meth:`from_params`, with their defaults
     PARAMS = {"architecture": "irnet17", "residual": None, "activation": "relu",
-              "dropout": 0.0, "batch_norm": True, "output_init": "auto"}
+              "dropout": 0.0, "batch_norm": True, "output_init": "auto", "n_members": 1}
 
     @classmethod
     def from_params(
@@ -107,6 +111,7 @@ class NetworkConfig:
             dropout=float(values["dropout"]),
             batch_norm=bool(values["batch_norm"]),
             output_init=resolve_output_init(values["output_init"], stacks),
+            n_members=int(values["n_members"]),
         )
 
     def n_blocks(self, n_stacks: int) -> int:
@@ -134,6 +139,7 @@ class NetworkConfig:
             batch_norm=self.batch_norm,
             output_init=self.output_init,
             variance_head=self.variance_head,
+            n_members=self.n_members,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -503,3 +503,28 @@ def test_target_hook_returns_the_scaling_and_sets_nothing():
     assert not hasattr(model, "target_mean_")
     np.testing.assert_allclose(state["target_mean_"], [2.0, 5.0])
     assert state["constant_target_"].tolist() == [False, True]
+
+
+def test_batch_ensemble_trains_every_member_on_the_loss(regression_data):
+    X, y = regression_data
+    model = IRNetRegressor(**{**FAST_PARAMS, "n_members": 3}).fit(X, y)
+    net = model.net_.module_
+    assert net.n_members == 3 and model.network_config_.n_members == 3
+    # the training loss is the members' mean loss: the targets repeat for each member
+    x = torch.as_tensor(model._scale_inputs(X[:8]))
+    target = torch.as_tensor(model._training_target(y[:8].reshape(-1, 1)))
+    net.train()
+    with torch.no_grad():
+        stacked = net(x)
+        loss = model.net_.get_loss(stacked, target, training=True)
+        by_member = [(stacked[8 * i:8 * i + 8] - target).abs().mean() for i in range(3)]
+    net.eval()
+    assert loss.item() == pytest.approx(float(np.mean(by_member)), rel=1e-5)
+    # a single network's parameters plus 3 input scales and 2 more output layers
+    single = IRNetRegressor(**FAST_PARAMS).fit(X, y)
+    width = net.head.in_features
+    assert model.n_parameters_ - single.n_parameters_ == 3 * X.shape[1] + 2 * (width + 1)
+    with pytest.raises(ValueError, match="n_members"):
+        model.embed(X)
+    with pytest.raises(ValueError, match="variance"):
+        IRNetRegressor(**{**FAST_PARAMS, "n_members": 2, "loss": "gaussian_nll"}).fit(X, y)

@@ -1,5 +1,6 @@
 """The torch modules: shortcut wiring, layer options and initialisation."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -113,3 +114,39 @@ def test_invalid_arguments():
         DeepRegressionNetwork(5, [])
     with pytest.raises(ValueError, match="positive integer"):
         StackSpec(0, 2)
+
+
+def test_batch_ensemble_members_share_layers_and_average_at_evaluation():
+    from sklearn_irnet.architecture import resolve_architecture
+
+    stacks, _ = resolve_architecture("16BARx2-8BARx1")
+    torch.manual_seed(0)
+    single = DeepRegressionNetwork(5, stacks, 2)
+    torch.manual_seed(0)
+    members = DeepRegressionNetwork(5, stacks, 2, n_members=3)
+    # the shared layers start as in one network; the input scales are random signs
+    for (name, a), (_, b) in zip(single.body.state_dict().items(),
+                                 members.body.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    assert set(members.member_scale.detach().abs().unique().tolist()) == {1.0}
+    with torch.no_grad():
+        members.head.weight.normal_()
+        members.head.bias.normal_()
+        members.member_scale.normal_()
+    x = torch.randn(4, 5)
+    members.train()
+    stacked = members(x)
+    assert stacked.shape == (12, 2)
+    members.eval()
+    by_hand = []
+    with torch.no_grad():
+        for i in range(3):
+            hidden = members.body(x * members.member_scale[i])
+            weight = members.head.weight[2 * i:2 * i + 2]
+            by_hand.append(hidden @ weight.T + members.head.bias[2 * i:2 * i + 2])
+        np.testing.assert_allclose(members(x), torch.stack(by_hand).mean(0), rtol=1e-5,
+                                   atol=1e-6)
+    with pytest.raises(ValueError, match="n_members"):
+        DeepRegressionNetwork(5, stacks, 1, n_members=0)
+    with pytest.raises(ValueError, match="variance head"):
+        DeepRegressionNetwork(5, stacks, 1, n_members=2, variance_head=True)
