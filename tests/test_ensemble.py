@@ -34,12 +34,19 @@ def test_parallel_fit_equals_serial_fit(regression_data):
     np.testing.assert_allclose(parallel.fit(X, y).predict(X), serial.predict(X), rtol=1e-6)
 
 
-def test_multi_output_shapes(regression_data):
+def test_multi_output_mean_and_std_follow_the_members_target_by_target(regression_data):
     X, y = regression_data
-    Y = np.column_stack([y, -y])
-    mean, std = DeepEnsembleRegressor(MEMBER, n_estimators=2, random_state=0).fit(
-        X, Y).predict(X[:5], return_std=True)
-    assert mean.shape == std.shape == (5, 2)
+    Y = np.column_stack([y, -3 * y])
+    ensemble = DeepEnsembleRegressor(MEMBER, n_estimators=2, random_state=0).fit(X, Y)
+    mean, std = ensemble.predict(X[:5], return_std=True)
+    members = np.stack([m.predict(X[:5]) for m in ensemble.estimators_])
+    np.testing.assert_allclose(mean, members.mean(axis=0))
+    # each target has its own calibration weights, applied to its own spread
+    spread = members.std(axis=0)
+    np.testing.assert_allclose(std, np.sqrt((ensemble.spread_scale_ * spread) ** 2
+                                            + ensemble.std_floor_**2))
+    assert ensemble.std_floor_.shape == (2,)
+    assert ensemble.std_floor_[1] > 1.5 * ensemble.std_floor_[0]  # the target 3x larger
 
 
 def test_member_without_random_state_is_refused(regression_data):
