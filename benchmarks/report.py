@@ -42,8 +42,27 @@ def marked_files() -> list[Path]:
 
 
 def render(folder: str) -> str:
-    """The table of one saved comparison, as the block's body."""
-    return ModelComparison.load(RESULTS / folder).to_markdown() + "\n"
+    """The table of one saved comparison (or of an uncertainty run's ``results.json``,
+    written by ``benchmarks/uncertainty_calibration.py``), as the block's body."""
+    if (RESULTS / folder / "provenance.json").exists():
+        return ModelComparison.load(RESULTS / folder).to_markdown() + "\n"
+    return render_uncertainty(folder)
+
+
+UNCERTAINTY_COLUMNS = ("mae", "coverage_68", "coverage_95", "width_95", "nll", "crps")
+
+
+def render_uncertainty(folder: str) -> str:
+    """Mean over the folds run of every score of every model of an uncertainty run."""
+    import json
+
+    run = json.loads((RESULTS / folder / "results.json").read_text())
+    lines = [f"| model ({len(run['folds'])} folds) | MAE | 68 % cover | 95 % cover | "
+             "mean 95 % width | NLL | CRPS |", "|---|---|---|---|---|---|---|"]
+    for model, row in run["summary"].items():
+        cells = [f"{row[key]:.4g}" if key in row else "-" for key in UNCERTAINTY_COLUMNS]
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def refresh(text: str) -> str:

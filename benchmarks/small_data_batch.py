@@ -42,6 +42,12 @@ CONFIGS = {
     "b32_e80_lr5e-4": {"batch_size": 32, "learning_rate_init": 5e-4},
     "b32_e160": {"batch_size": 32, "max_iter": 160},
     "b128_e320": {"batch_size": 128, "max_iter": 320},
+    "b128_e40": {"batch_size": 128, "max_iter": 40},
+    "b128_e20": {"batch_size": 128, "max_iter": 20},
+    "b32_e20": {"batch_size": 32, "max_iter": 20},
+    "early_stopping_b128": {"batch_size": 128, "early_stopping": True},
+    # element fractions (the 86 elements of ElemNet) beside the 145 Magpie attributes
+    "fractions_b128": {"batch_size": 128, "inputs": "with_fractions"},
     # BatchEnsemble (TabM mini) with 4 implicit members
     "be4_b128": {"batch_size": 128, "n_members": 4},
     "be4_b32": {"batch_size": 32, "n_members": 4},
@@ -50,6 +56,9 @@ CONFIGS = {
     "robust_clip_b128": {"batch_size": 128, "inputs": "robust_clip"},
     "quantile_b32": {"batch_size": 32, "inputs": "quantile"},
     "robust_clip_b32": {"batch_size": 32, "inputs": "robust_clip"},
+    # regularisation for a 5.5M-weight network on a few hundred rows
+    "dropout0.1_b128": {"batch_size": 128, "dropout": 0.1},
+    "alpha0.1_b128": {"batch_size": 128, "alpha": 0.1},
 }
 
 
@@ -69,6 +78,8 @@ def build(params: dict):
     params = dict(params)
     inputs = params.pop("inputs", None)
     network = IRNetRegressor(random_state=0, n_threads=1, **params)
+    if inputs == "with_fractions":
+        return network  # the data already carry the fractions (see main)
     if inputs == "quantile":
         return make_pipeline(QuantileTransformer(n_quantiles=100,
                                                  output_distribution="normal"), network)
@@ -78,16 +89,20 @@ def build(params: dict):
     return network
 
 
-def dev_splits(dataset: str, data_home: str):
+def dev_splits(dataset: str, data_home: str, with_fractions: bool = False):
     """``(X, y, [(outer, train, test), ...])`` of the development protocol."""
     if dataset == "steels":
         from sklearn_irnet.datasets import load_matbench
         from sklearn_irnet.featurize import MagpieFeaturizer
 
         data = load_matbench("matbench_steels", data_home=data_home)
-        X = MagpieFeaturizer(column=None).fit_transform(data.data["composition"]
-                                                        if hasattr(data.data, "columns")
-                                                        else data.data)
+        formulas = data.data["composition"] if hasattr(data.data, "columns") else data.data
+        X = MagpieFeaturizer(column=None).fit_transform(formulas)
+        if with_fractions:
+            from sklearn_irnet.featurize import ElementFractionFeaturizer
+
+            fractions = ElementFractionFeaturizer(elements="elemnet", column=None)
+            X = np.hstack([X, fractions.fit_transform(formulas)])
         y = np.asarray(data.target, float)
         folds = np.asarray(data.test_fold)
         splits = []
@@ -98,6 +113,8 @@ def dev_splits(dataset: str, data_home: str):
         return X, y, splits
     from _main_job import main_job_data
 
+    if with_fractions:
+        raise ValueError("the fractions configurations run on steels only")
     X, y, _ = main_job_data()
     kfold = KFold(5, shuffle=True, random_state=5)
     return X, y, [(k, a, b) for k, (a, b) in enumerate(kfold.split(X))]
@@ -114,15 +131,21 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     torch.set_num_threads(1)
-    X, y, splits = dev_splits(args.dataset, args.data_home)
     names = args.configs.split(",")
-    print(f"{args.dataset}: {len(X)} rows, {len(splits)} development fits per configuration; "
+    X_plain, y, splits = dev_splits(args.dataset, args.data_home)
+    X_fractions = None
+    print(f"{args.dataset}: {len(X_plain)} rows, {len(splits)} development fits per configuration; "
           f"torch {torch.__version__}, 1 thread, {platform.machine()}", flush=True)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     for name in names:
         if name in results and len(results[name]["mae"]) == len(splits):
             continue
         maes, seconds = [], []
+        X = X_plain
+        if CONFIGS[name].get("inputs") == "with_fractions":
+            if X_fractions is None:
+                X_fractions = dev_splits(args.dataset, args.data_home, True)[0]
+            X = X_fractions
         for outer, train, test in splits:
             started = time.perf_counter()
             model = build(CONFIGS[name]).fit(X[train], y[train])
