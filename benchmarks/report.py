@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sklearn_irnet.compare import ModelComparison  # noqa: E402
 
@@ -44,6 +45,13 @@ def marked_files() -> list[Path]:
 def render(folder: str) -> str:
     """The table of one saved comparison (or of an uncertainty run's ``results.json``,
     written by ``benchmarks/uncertainty_calibration.py``), as the block's body."""
+    if folder.endswith(".json"):  # a study of benchmarks/small_data_batch.py
+        import json
+
+        from small_data_batch import report as small_data_table
+
+        results = json.loads((RESULTS / folder).read_text())
+        return small_data_table(results, list(results))
     if (RESULTS / folder / "provenance.json").exists():
         return ModelComparison.load(RESULTS / folder).to_markdown() + "\n"
     return render_uncertainty(folder)

@@ -155,12 +155,13 @@ def main(argv: list[str] | None = None) -> None:
         results[name] = {"params": CONFIGS[name], "mae": maes, "seconds": seconds,
                          "outer": [s[0] for s in splits]}
         args.out.write_text(json.dumps(results, indent=1))
-    report(results, names)
+    print(report(results, names), end="")
 
 
-def report(results: dict, names: list[str]) -> None:
+def report(results: dict, names: list[str]) -> str:
     """Mean MAE per configuration and the paired difference from the default, over the
-    outer folds (the inner folds of one outer fold share rows, so they are averaged)."""
+    outer folds (the inner folds of one outer fold share rows, so they are averaged), as
+    a Markdown table."""
     base = "b128_e80"
 
     def per_outer(name: str) -> np.ndarray:
@@ -168,8 +169,8 @@ def report(results: dict, names: list[str]) -> None:
         mae = np.asarray(results[name]["mae"])
         return np.array([mae[outer == k].mean() for k in np.unique(outer)])
 
-    print("| configuration | MAE | Δ vs b128_e80 (95% t over outer folds) | s per fit |")
-    print("|---|---|---|---|")
+    lines = ["| configuration | MAE | Δ vs b128_e80 (95% t over outer folds) | s per fit |",
+             "|---|---|---|---|"]
     for name in names:
         if name not in results:
             continue
@@ -181,7 +182,8 @@ def report(results: dict, names: list[str]) -> None:
             line += f"{diff.mean():+.4g} [{diff.mean() - half:+.4g}, {diff.mean() + half:+.4g}] | "
         else:
             line += " | "
-        print(line + f"{np.median(results[name]['seconds']):.1f} |")
+        lines.append(line + f"{np.median(results[name]['seconds']):.1f} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
