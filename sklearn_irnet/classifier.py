@@ -58,8 +58,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         form of TabM, Gorishniy et al., ICLR 2025): each member multiplies the inputs by
         its own learned vector (started at random signs) and has its own output layer;
         the hidden layers are shared, each member is trained on the loss, and
-        predictions are the members' mean. A step costs ``n_members`` times one
-        network's computation, the parameters hardly grow.
+        predictions come from the members' mean logits. A step costs ``n_members``
+        times one network's computation, the parameters hardly grow.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss (``{label: weight}``), as in
         scikit-learn's classifiers; ``"balanced"`` weights each class by
