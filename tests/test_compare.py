@@ -376,3 +376,10 @@ def test_models_with_a_std_get_interval_metrics_and_a_reliability_plot(tmp_path)
 
     written = comparison_figures(tmp_path / "run", result, target_label="y")
     assert (tmp_path / "run" / "interval_reliability.png") in written
+
+
+def test_without_return_estimators_no_fitted_model_comes_back(regression_data):
+    X, y = regression_data
+    result = compare_models([Ridge()], X, y, cv=3, n_repeats=1, return_estimators=False)
+    assert result.estimators == {}
+    assert len(result.scores) == 3 and result.scores["mae"].notna().all()

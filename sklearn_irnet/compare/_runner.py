@@ -202,7 +202,8 @@ def compare_models(
     started = time.perf_counter()
     score_rows, prediction_frames, estimators = [], [], {}
     for position, (name, splits_done) in enumerate(
-            _fit_every_split(named, X, y, splits, metrics, classification, n_jobs), start=1):
+            _fit_every_split(named, X, y, splits, metrics, classification, n_jobs,
+                             keep_estimators=return_estimators), start=1):
         rows, frames, fitted = _split_records(name, splits_done, X, y, splits, metrics,
                                               classification, n_repeats)
         score_rows += rows
@@ -251,17 +252,20 @@ def _interval_scores(y_true: np.ndarray, columns: dict[str, np.ndarray]
 def _fit_every_split(
     named: Mapping[str, BaseEstimator], X: Any, y: Any, splits: list,
     metrics: tuple[Metric, ...], classification: bool, n_jobs: int | None,
+    keep_estimators: bool = True,
 ) -> Iterable[tuple[str, list[dict[str, Any]]]]:
     """Fit and score every (model, split) pair in one pool of ``n_jobs`` workers, yielding
     each model's splits, in the models' order, as soon as they are all done.
 
     One pool for every model, rather than one per model, keeps the workers busy: with
     5 splits on 2 workers the last split of a slow model runs beside the first splits of
-    the next one instead of beside an idle worker.
+    the next one instead of beside an idle worker. Without ``keep_estimators`` the
+    fitted models stay in the workers (they are not sent back).
     """
     tasks = [(name, split) for name in named for split in range(len(splits))]
     outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_and_score)(named[name], X, y, *splits[split], metrics, classification)
+        delayed(_fit_and_score)(named[name], X, y, *splits[split], metrics, classification,
+                                keep_estimators)
         for name, split in tasks)
     done: list[dict[str, Any]] = []
     for (name, split), outcome in zip(tasks, outcomes, strict=True):
@@ -273,9 +277,10 @@ def _fit_every_split(
 
 def _fit_and_score(
     estimator: BaseEstimator, X: Any, y: Any, train: np.ndarray, test: np.ndarray,
-    metrics: tuple[Metric, ...], classification: bool,
+    metrics: tuple[Metric, ...], classification: bool, keep_estimator: bool = True,
 ) -> dict[str, Any]:
-    """Fit a clone on the training rows; its test scores, timings and predictions."""
+    """Fit a clone on the training rows; its test scores, timings and predictions (and
+    the fitted clone when ``keep_estimator``)."""
     fitted = clone(estimator)
     X_test, y_test = _take_rows(X, test), _safe_indexing(y, test)
     started = time.perf_counter()
@@ -285,7 +290,8 @@ def _fit_and_score(
     score_time = time.perf_counter() - started - fit_time
     # predicted again, outside the timing, for parity plots, ROC curves and intervals
     columns = _prediction_columns(fitted, X_test, classification)
-    return {"estimator": fitted, "scores": scores, "fit_time": fit_time,
+    return {"estimator": fitted if keep_estimator else None, "scores": scores,
+            "fit_time": fit_time,
             "score_time": score_time, "columns": columns}
 
 
