@@ -148,15 +148,14 @@ def fit_variance_weights(
     rng = np.random.RandomState(random_state)
     resamples = rng.randint(0, len(r2), (N_BOOTSTRAP, len(r2)))
     allowed = list(range(1, X.shape[1]))
+    noisy = names.index("beta") if "beta" in names else None  # the last column
     while True:
-        noisy = names.index("beta") if "beta" in names and names.index("beta") in allowed \
-            else None
         weights = _nonnegative_moments(X, r2, allowed, noisy)
         chosen = [j for j in allowed if weights[j] > 0]
         if not chosen:
             break
         keep = [0, *chosen] if weights[0] > 0 else chosen
-        draws = np.array([_solve_moments(X[rows], r2[rows], keep, noisy)
+        draws = np.array([_solve_moments(X[rows], r2[rows], keep, noisy)[0]
                           for rows in resamples])
         for position, j in enumerate(chosen, start=len(keep) - len(chosen)):
             spread_of_draws = np.nanvar(draws[:, position]) if np.isfinite(
@@ -180,18 +179,20 @@ def fit_variance_weights(
 
 
 def _solve_moments(X: np.ndarray, r2: np.ndarray, keep: list[int], noisy: int | None
-                   ) -> np.ndarray:
+                   ) -> tuple[np.ndarray, float]:
     """Least-squares weights of ``r2`` on the columns ``keep`` of X from the normal
-    equations, with the noise of a two-member variance in column ``noisy`` taken out;
-    NaN where that leaves the equations without a positive-definite solution."""
+    equations, with the noise of a two-member variance in column ``noisy`` taken out, and
+    their loss ``w'Gw - 2w'm = -w'm`` (relative to ``mean(r2**2)``); NaN weights where the
+    correction leaves the equations without a positive-definite solution."""
     gram = X[:, keep].T @ X[:, keep] / len(r2)
     moments = X[:, keep].T @ r2 / len(r2)
-    if noisy is not None and noisy in keep:
+    if noisy in keep:
         k = keep.index(noisy)
         gram[k, k] -= (2.0 / 3.0) * np.mean(X[:, noisy] ** 2)
     if np.linalg.eigvalsh(gram).min() <= 1e-9 * np.abs(gram).max():
-        return np.full(len(keep), np.nan)  # the correction left no information
-    return np.linalg.solve(gram, moments)
+        return np.full(len(keep), np.nan), np.inf  # the correction left no information
+    solution = np.linalg.solve(gram, moments)
+    return solution, float(-solution @ moments)
 
 
 def _nonnegative_moments(X: np.ndarray, r2: np.ndarray, allowed: list[int],
@@ -209,15 +210,8 @@ def _nonnegative_moments(X: np.ndarray, r2: np.ndarray, allowed: list[int],
         for keep in map(list, combinations(candidates, size)):
             if 0 not in keep and noisy in keep:
                 continue  # a noisy column always comes with an intercept
-            solution = _solve_moments(X, r2, keep, noisy)
-            if not np.isfinite(solution).all() or (solution < 0).any():
-                continue
-            gram = X[:, keep].T @ X[:, keep] / len(r2)
-            if noisy in keep:
-                k = keep.index(noisy)
-                gram[k, k] -= (2.0 / 3.0) * np.mean(X[:, noisy] ** 2)
-            loss = solution @ gram @ solution - 2 * solution @ (X[:, keep].T @ r2 / len(r2))
-            if loss < best_loss:
+            solution, loss = _solve_moments(X, r2, keep, noisy)
+            if np.isfinite(solution).all() and (solution >= 0).all() and loss < best_loss:
                 best_loss, best = loss, np.zeros(X.shape[1])
                 best[keep] = solution
     return best

@@ -250,7 +250,7 @@ def test_parallel_splits_match_serial(regression_data):
     np.testing.assert_allclose(serial.scores["mae"], parallel.scores["mae"], rtol=1e-5)
 
 
-def test_one_pool_for_every_model_keeps_order_and_reports_each_model(regression_data):
+def test_pooled_fits_match_serial_fits_and_report_models_in_order(regression_data):
     import pandas as pd
 
     X, y = regression_data
