@@ -59,6 +59,10 @@ CONFIGS = {
     # regularisation for a 5.5M-weight network on a few hundred rows
     "dropout0.1_b128": {"batch_size": 128, "dropout": 0.1},
     "alpha0.1_b128": {"batch_size": 128, "alpha": 0.1},
+    # numeric embeddings (benchmarks/_input_embeddings.py): piecewise-linear codes on
+    # 16 training quantiles per feature; periodic embeddings (16 frequencies, 16 dims)
+    "ple16_b128": {"batch_size": 128, "inputs": "piecewise_linear"},
+    "periodic_b128": {"batch_size": 128, "embedding": "periodic"},
 }
 
 
@@ -77,12 +81,20 @@ def build(params: dict):
 
     params = dict(params)
     inputs = params.pop("inputs", None)
+    if params.pop("embedding", None) == "periodic":
+        from _input_embeddings import periodic_irnet
+
+        return periodic_irnet(random_state=0, n_threads=1, **params)
     network = IRNetRegressor(random_state=0, n_threads=1, **params)
     if inputs == "with_fractions":
         return network  # the data already carry the fractions (see main)
     if inputs == "quantile":
         return make_pipeline(QuantileTransformer(n_quantiles=100,
                                                  output_distribution="normal"), network)
+    if inputs == "piecewise_linear":
+        from _input_embeddings import PiecewiseLinearEncoder
+
+        return make_pipeline(PiecewiseLinearEncoder(n_bins=16), network)
     if inputs == "robust_clip":
         return make_pipeline(RobustScaler(unit_variance=True),
                              FunctionTransformer(smooth_clip), network)
