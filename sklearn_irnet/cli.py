@@ -39,7 +39,8 @@ from .models import MODEL_NAMES
 # the default list keeps the main job within 5 minutes on two cores, install included:
 # plain17 (134 s), random_forest and hist_gradient_boosting are left out. With them the
 # run took 294-334 s: IRNet-17's five fits fill one worker for three fits (about 200 s)
-# and the other for two, so the baselines must fit in the third fit's time. Extra trees
+# and the other for two, so the baselines must fit in the third fit's time (without
+# them, and with `pip install --no-compile`: 237 and 274 s). Extra trees
 # are the stronger forest on every set under the protocol (main job 0.098 against 0.116
 # eV/atom for random_forest and 0.102 for hist_gradient_boosting); `--models` brings the
 # others back
