@@ -7,21 +7,17 @@ tabular deep learning", NeurIPS 2022), as TabM (ICLR 2025) uses them in front of
 - :class:`PiecewiseLinearEncoder`: each feature becomes ``n_bins`` values, bin ``t``
   being 0 left of its edges, 1 right of them and linear in between, with edges at the
   training quantiles (the "Q" encoding, fed to the network as new columns);
-- :func:`periodic_irnet`: an :class:`~sklearn_irnet.IRNetRegressor` whose network reads
-  each standardised feature ``x`` through ``ReLU(W_j [cos 2 pi c_j x, sin 2 pi c_j x] +
-  b_j)``, with learned frequencies ``c_j`` and a linear layer of its own per feature
-  (the "PLR" embedding), trained with the rest of the network.
+- the periodic ("PLR") embedding, ``ReLU(W_j [cos 2 pi c_j x, sin 2 pi c_j x] + b_j)``
+  per standardised feature with learned frequencies ``c_j``: first measured here, it is
+  now the estimators' ``numeric_embedding="periodic"``; :func:`periodic_irnet` gives it
+  other initial frequency scales.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
 
 
 class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
@@ -52,55 +48,19 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
         return np.hstack(codes)
 
 
-class PeriodicEmbedding(nn.Module):
-    """``ReLU(W_j [cos 2 pi c_j x_j, sin 2 pi c_j x_j] + b_j)`` for every feature ``j``,
-    flattened to ``n_features * n_dims`` columns."""
-
-    def __init__(self, n_features: int, n_frequencies: int, n_dims: int,
-                 frequency_scale: float) -> None:
-        super().__init__()
-        self.frequencies = nn.Parameter(torch.randn(n_features, n_frequencies)
-                                        * frequency_scale)
-        bound = 1 / math.sqrt(2 * n_frequencies)
-        self.weight = nn.Parameter(torch.empty(n_features, 2 * n_frequencies, n_dims)
-                                   .uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(n_features, n_dims).uniform_(-bound, bound))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        angle = 2 * math.pi * x.unsqueeze(-1) * self.frequencies
-        periodic = torch.cat([torch.cos(angle), torch.sin(angle)], dim=-1)
-        out = torch.einsum("nfk,fkd->nfd", periodic, self.weight) + self.bias
-        return torch.relu(out).flatten(1)
-
-
-class _Embedded(nn.Module):
-    """An embedding in front of a :class:`~sklearn_irnet.network.DeepRegressionNetwork`."""
-
-    def __init__(self, embedding: nn.Module, network: nn.Module) -> None:
-        super().__init__()
-        self.embedding, self.network = embedding, network
-        self.n_members = network.n_members
-        self.body = network.body
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.network(self.embedding(x))
-
-
-def periodic_irnet(n_frequencies: int = 16, n_dims: int = 16, frequency_scale: float = 0.1,
-                   **params):
-    """An IRNetRegressor (from scratch) whose network starts with a
-    :class:`PeriodicEmbedding`."""
-    import dataclasses
-
+def periodic_irnet(frequency_scale: float = 0.1, **params):
+    """``IRNetRegressor(numeric_embedding="periodic", **params)`` whose embedding starts
+    from frequencies of standard deviation ``frequency_scale`` (the library's is 0.1)."""
     from sklearn_irnet import IRNetRegressor
+    from sklearn_irnet._numeric_embedding import PeriodicEmbedding
 
     class PeriodicIRNet(IRNetRegressor):
         def _initial_network(self, config, source):
-            if source is not None:
-                raise ValueError("the periodic embedding is measured from scratch only")
-            n_features = config.n_features
-            network = dataclasses.replace(config, n_features=n_features * n_dims).build()
-            return _Embedded(PeriodicEmbedding(n_features, n_frequencies, n_dims,
-                                               frequency_scale), network)
+            module = super()._initial_network(config, source)
+            embedding = module.embedding
+            module.embedding = PeriodicEmbedding(
+                embedding.weight.shape[0], embedding.weight.shape[1] // 2,
+                embedding.weight.shape[2], frequency_scale)
+            return module
 
-    return PeriodicIRNet(**params)
+    return PeriodicIRNet(numeric_embedding="periodic", **params)

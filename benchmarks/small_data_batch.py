@@ -59,12 +59,15 @@ CONFIGS = {
     # regularisation for a 5.5M-weight network on a few hundred rows
     "dropout0.1_b128": {"batch_size": 128, "dropout": 0.1},
     "alpha0.1_b128": {"batch_size": 128, "alpha": 0.1},
-    # numeric embeddings (benchmarks/_input_embeddings.py): piecewise-linear codes on
-    # 16 training quantiles per feature; periodic embeddings (16 frequencies, 16 dims)
+    # numeric embeddings: piecewise-linear codes on 16 training quantiles per feature
+    # (benchmarks/_input_embeddings.py); the estimators' periodic embedding (16
+    # frequencies, 16 dims per feature), with its initial frequency scale (0.1) varied
     "ple16_b128": {"batch_size": 128, "inputs": "piecewise_linear"},
-    "periodic_b128": {"batch_size": 128, "embedding": "periodic"},
+    "periodic_b128": {"batch_size": 128, "numeric_embedding": "periodic"},
     "periodic_scale1_b128": {"batch_size": 128, "embedding": "periodic",
                              "frequency_scale": 1.0},
+    "periodic_scale0.03_b128": {"batch_size": 128, "embedding": "periodic",
+                                "frequency_scale": 0.03},
     # IRNet-17's depth at a quarter of its widths (0.4M instead of 5.5M weights)
     "narrow4_b128": {"batch_size": 128,
                      "architecture": "256BARx4-128BARx3-64BARx3-32BARx3-16BARx2-8BARx1"},

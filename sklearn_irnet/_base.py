@@ -57,6 +57,7 @@ from ._data_parallel import (
     world,
 )
 from ._fitted_state import FittedStateMixin
+from ._numeric_embedding import NUMERIC_EMBEDDINGS
 from ._resume import ResumeMixin
 from ._runtime import (
     autocast_context,
@@ -101,6 +102,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         "batch_norm": ["boolean"],
         "output_init": [StrOptions({"auto", "zero", "glorot"})],
         "n_members": [Interval(Integral, 1, None, closed="left")],
+        "numeric_embedding": [StrOptions(set(NUMERIC_EMBEDDINGS)), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions(set(SOLVERS))],
@@ -334,6 +336,11 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         """The pre-trained network with an output layer for this target and this
         estimator's ``dropout`` (a training-time setting with no weights of its own)."""
         base = source.network_config_
+        if self.numeric_embedding is not None:
+            raise ValueError(
+                f"numeric_embedding={self.numeric_embedding!r} adds input layers that the "
+                f"pre-trained network {self.pretrained!r} does not have (it reads the "
+                "features themselves); set numeric_embedding=None to fine-tune it.")
         output_init = resolve_output_init(self.output_init, base.stacks)
         return self._with_own_dropout(
             self._adapt_config(dataclasses.replace(base, n_outputs=n_outputs,
@@ -605,13 +612,16 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
             raise ValueError(f"embed reads one network's hidden layers, but this one trains "
                              f"n_members={self.net_.module_.n_members} members on scaled "
                              "inputs; fit with n_members=1 to embed.")
-        body = self.net_.module_.body
-        n_blocks = len(body)
+        network = self.net_.module_
+        n_blocks = len(network.body)
         if isinstance(layer, bool) or not isinstance(layer, int | np.integer) \
                 or not -n_blocks <= layer < n_blocks:
             raise ValueError(f"layer={layer!r} is not one of the network's {n_blocks} hidden "
                              f"blocks (use an int from -{n_blocks} to {n_blocks - 1}).")
-        return self._forward(X, module=body[: int(layer) % n_blocks + 1])
+        blocks = list(network.body[: int(layer) % n_blocks + 1])
+        if network.embedding is not None:
+            blocks.insert(0, network.embedding)
+        return self._forward(X, module=torch.nn.Sequential(*blocks))
 
     def _forward(self, X: Any, module: torch.nn.Module | None = None) -> np.ndarray:
         """The outputs of ``module`` (default: the whole network) for X, float64 of shape

@@ -60,6 +60,15 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         the hidden layers are shared, each member is trained on the loss, and
         predictions come from the members' mean logits. A step costs ``n_members``
         times one network's computation, the parameters hardly grow.
+    numeric_embedding : {"periodic"} or None, default=None
+        Embed each standardised input feature before the hidden layers. ``"periodic"``
+        is the PLR embedding of Gorishniy et al. (NeurIPS 2022): per feature, 16 learned
+        frequencies, their sines and cosines, a linear layer of 16 outputs and a ReLU
+        (:class:`~sklearn_irnet._numeric_embedding.PeriodicEmbedding`), so the first
+        hidden layer reads 16 columns per feature (IRNet-17 on 145 attributes: 7.7
+        instead of 5.5 million weights). Not with ``pretrained`` (a shipped network reads
+        the features themselves). On Matbench steels' development folds it lowered the
+        MAE by 4.4 MPa (95.5 against 99.8); see ``docs/user_guide/defaults.md``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss (``{label: weight}``), as in
         scikit-learn's classifiers; ``"balanced"`` weights each class by
@@ -218,6 +227,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         batch_norm: bool = True,
         output_init: str = "auto",
         n_members: int = 1,
+        numeric_embedding: str | None = None,
         class_weight: Mapping[Any, float] | str | None = None,
         batch_size: int = 128,
         learning_rate_init: float = 1e-3,
@@ -252,6 +262,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         self.batch_norm = batch_norm
         self.output_init = output_init
         self.n_members = n_members
+        self.numeric_embedding = numeric_embedding
         self.class_weight = class_weight
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init

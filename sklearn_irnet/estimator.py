@@ -116,6 +116,15 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         the hidden layers are shared, each member is trained on the loss, and
         predictions are the members' mean. A step costs ``n_members`` times one
         network's computation, the parameters hardly grow.
+    numeric_embedding : {"periodic"} or None, default=None
+        Embed each standardised input feature before the hidden layers. ``"periodic"``
+        is the PLR embedding of Gorishniy et al. (NeurIPS 2022): per feature, 16 learned
+        frequencies, their sines and cosines, a linear layer of 16 outputs and a ReLU
+        (:class:`~sklearn_irnet._numeric_embedding.PeriodicEmbedding`), so the first
+        hidden layer reads 16 columns per feature (IRNet-17 on 145 attributes: 7.7
+        instead of 5.5 million weights). Not with ``pretrained`` (a shipped network reads
+        the features themselves). On Matbench steels' development folds it lowered the
+        MAE by 4.4 MPa (95.5 against 99.8); see ``docs/user_guide/defaults.md``.
     loss : {"absolute_error", "squared_error", "huber", "gaussian_nll"}, \
 default="absolute_error"
         Training loss; the paper uses the mean absolute error. ``"gaussian_nll"`` trains
@@ -331,6 +340,7 @@ default="absolute_error"
         batch_norm: bool = True,
         output_init: str = "auto",
         n_members: int = 1,
+        numeric_embedding: str | None = None,
         loss: str = "absolute_error",
         batch_size: int = 128,
         learning_rate_init: float = 1e-3,
@@ -366,6 +376,7 @@ default="absolute_error"
         self.batch_norm = batch_norm
         self.output_init = output_init
         self.n_members = n_members
+        self.numeric_embedding = numeric_embedding
         self.loss = loss
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init

@@ -25,6 +25,8 @@ from typing import Protocol
 import torch
 from torch import nn
 
+from ._numeric_embedding import NUMERIC_EMBEDDINGS
+
 
 class StackLike(Protocol):
     """What the network reads of a stack: :class:`~sklearn_irnet.architecture.StackSpec`.
@@ -269,6 +271,12 @@ class DeepRegressionNetwork(nn.Module):
         ``(n_members * batch, n_outputs)`` (the loss compares each with the target); in
         evaluation mode their mean, ``(batch, n_outputs)``. It costs ``n_members`` times
         the computation of one network and almost no extra parameters.
+    numeric_embedding : {"periodic"} or None, default=None
+        An embedding of each input feature before the hidden layers, kept in
+        ``embedding``: ``"periodic"`` is a
+        :class:`~sklearn_irnet._numeric_embedding.PeriodicEmbedding` (16 learned
+        frequencies and 16 dimensions per feature), so the first hidden layer reads
+        ``16 * n_features`` columns. BatchEnsemble members scale the embedded columns.
 
     Notes
     -----
@@ -298,6 +306,7 @@ class DeepRegressionNetwork(nn.Module):
         output_init: str = "glorot",
         variance_head: bool = False,
         n_members: int = 1,
+        numeric_embedding: str | None = None,
     ) -> None:
         super().__init__()
         if n_members < 1:
@@ -317,8 +326,15 @@ class DeepRegressionNetwork(nn.Module):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
         make_activation(activation)  # fail early on an unknown name
+        if numeric_embedding is not None and numeric_embedding not in NUMERIC_EMBEDDINGS:
+            raise ValueError(f"numeric_embedding must be None or one of "
+                             f"{sorted(NUMERIC_EMBEDDINGS)}, got {numeric_embedding!r}.")
+        self.embedding = None
+        if numeric_embedding is not None:
+            self.embedding = NUMERIC_EMBEDDINGS[numeric_embedding](n_features)
+        n_inputs = n_features if self.embedding is None else self.embedding.n_outputs
         blocks: list[nn.Module] = []
-        width = n_features
+        width = n_inputs
         for spec in stacks:
             layers = []
             for _ in range(spec.n_layers):
@@ -346,7 +362,7 @@ class DeepRegressionNetwork(nn.Module):
                 self.head = nn.Linear(width, n_outputs * self.n_members)
         self.member_scale = None
         if self.n_members > 1:  # drawn after the linear layers: those start as with k = 1
-            self.member_scale = nn.Parameter(torch.ones(self.n_members, n_features))
+            self.member_scale = nn.Parameter(torch.ones(self.n_members, n_inputs))
         self.variance_head = None
         if variance_head:
             # built without drawing from torch's generator, so that the other layers get
@@ -364,6 +380,8 @@ class DeepRegressionNetwork(nn.Module):
                 nn.init.zeros_(module.bias)
             elif isinstance(module, nn.BatchNorm1d):
                 module.reset_parameters()
+        if self.embedding is not None:
+            self.embedding.reset_parameters()
         if self.member_scale is not None:
             with torch.no_grad():  # random signs, as TabM's first adapter
                 signs = torch.randint(0, 2, self.member_scale.shape, dtype=torch.float32)
@@ -374,6 +392,8 @@ class DeepRegressionNetwork(nn.Module):
                 nn.init.zeros_(self.variance_head.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.embedding is not None:
+            x = self.embedding(x)
         if self.n_members > 1:
             return self._members_forward(x)
         hidden = self.body(x)

@@ -58,6 +58,9 @@ class NetworkConfig:
     n_members : int, default=1
         Implicit members trained at once (BatchEnsemble), the estimator parameter of the
         same name.
+    numeric_embedding : str or None, default=None
+        Embedding of the input features before the hidden layers, the estimator
+        parameter of the same name.
 
     Examples
     --------
@@ -79,10 +82,12 @@ class NetworkConfig:
     output_init: str = "glorot"
     variance_head: bool = False
     n_members: int = 1
+    numeric_embedding: str | None = None
 
     #: estimator parameters read by :meth:`from_params`, with their defaults
     PARAMS = {"architecture": "irnet17", "residual": None, "activation": "relu",
-              "dropout": 0.0, "batch_norm": True, "output_init": "auto", "n_members": 1}
+              "dropout": 0.0, "batch_norm": True, "output_init": "auto", "n_members": 1,
+              "numeric_embedding": None}
 
     @classmethod
     def from_params(
@@ -112,6 +117,7 @@ class NetworkConfig:
             batch_norm=bool(values["batch_norm"]),
             output_init=resolve_output_init(values["output_init"], stacks),
             n_members=int(values["n_members"]),
+            numeric_embedding=values["numeric_embedding"],
         )
 
     def n_blocks(self, n_stacks: int) -> int:
@@ -140,6 +146,7 @@ class NetworkConfig:
             output_init=self.output_init,
             variance_head=self.variance_head,
             n_members=self.n_members,
+            numeric_embedding=self.numeric_embedding,
         )
 
     def to_dict(self) -> dict[str, Any]:

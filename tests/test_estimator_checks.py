@@ -37,6 +37,8 @@ EXPECTED_FAILED_CHECKS = {
                                                 "loss": "absolute_error_nll"}),
                               n_estimators=2, random_state=0),
         IRNetClassifier(**FAST_PARAMS),
+        # an embedding of every feature in front of the hidden layers
+        IRNetClassifier(**{**FAST_PARAMS, "numeric_embedding": "periodic"}),
         DeepEnsembleClassifier(IRNetClassifier(**{**FAST_PARAMS, "max_iter": 5}),
                                n_estimators=2, random_state=0),
         # early stopping on a stratified validation split, and class weights

@@ -150,3 +150,37 @@ def test_batch_ensemble_members_share_layers_and_average_at_evaluation():
         DeepRegressionNetwork(5, stacks, 1, n_members=0)
     with pytest.raises(ValueError, match="variance head"):
         DeepRegressionNetwork(5, stacks, 1, n_members=2, variance_head=True)
+
+
+def test_periodic_embedding_reads_each_feature_alone_and_feeds_the_first_layer():
+    from sklearn_irnet._numeric_embedding import PeriodicEmbedding
+    from sklearn_irnet.architecture import resolve_architecture
+
+    torch.manual_seed(0)
+    embedding = PeriodicEmbedding(3, n_frequencies=4, n_dims=2)
+    x = torch.randn(5, 3)
+    out = embedding(x)
+    assert out.shape == (5, 6)
+    # feature 1's block by hand: ReLU(W_1 [cos 2 pi c_1 x, sin 2 pi c_1 x] + b_1)
+    angle = 2 * np.pi * x[:, 1:2] * embedding.frequencies[1]
+    by_hand = torch.relu(torch.cat([torch.cos(angle), torch.sin(angle)], 1)
+                         @ embedding.weight[1] + embedding.bias[1])
+    np.testing.assert_allclose(out[:, 2:4].detach(), by_hand.detach(), rtol=1e-5, atol=1e-6)
+    # changing one feature changes only its own block
+    moved = x.clone()
+    moved[:, 1] += 1.0
+    changed = (embedding(moved) != out).any(0)
+    assert not changed[[0, 1, 4, 5]].any()
+    stacks, _ = resolve_architecture("16BARx2-8BARx1")
+    net = DeepRegressionNetwork(5, stacks, 1, numeric_embedding="periodic")
+    assert net.body[0].layer.linear.in_features == 5 * 16
+    net.eval()
+    with torch.no_grad():
+        x = torch.randn(4, 5)
+        np.testing.assert_allclose(net(x), net.head(net.body(net.embedding(x))), rtol=1e-6)
+    members = DeepRegressionNetwork(5, stacks, 1, n_members=2, numeric_embedding="periodic")
+    assert members.member_scale.shape == (2, 80) and members.train()(x).shape == (8, 1)
+    with pytest.raises(ValueError, match="numeric_embedding must be None or one of"):
+        DeepRegressionNetwork(5, stacks, 1, numeric_embedding="fourier")
+    with pytest.raises(ValueError, match="frequency_scale > 0"):
+        PeriodicEmbedding(3, frequency_scale=0.0)

@@ -129,6 +129,10 @@ def test_pretrained_errors_are_clear(source_file, tmp_path):
         IRNetRegressor(pretrained=str(source_file), max_iter=1).fit(X[:, :5], y)
     with pytest.raises(ValueError, match="only 2 hidden stacks"):
         IRNetRegressor(pretrained=str(source_file), freeze_stacks=3, max_iter=1).fit(X, y)
+    model = IRNetRegressor(pretrained=str(source_file), numeric_embedding="periodic")
+    with pytest.raises(ValueError, match="set numeric_embedding=None to fine-tune"):
+        model.fit(X, y)
+    assert not hasattr(model, "net_")
     with pytest.raises(ValueError, match="neither a shipped pre-trained model"):
         IRNetRegressor(pretrained="no-such-model", max_iter=1).fit(X, y)
 
