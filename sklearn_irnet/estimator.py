@@ -123,8 +123,10 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         (:class:`~sklearn_irnet._numeric_embedding.PeriodicEmbedding`), so the first
         hidden layer reads 16 columns per feature (IRNet-17 on 145 attributes: 7.7
         instead of 5.5 million weights). Not with ``pretrained`` (a shipped network reads
-        the features themselves). On Matbench steels' development folds it lowered the
-        MAE by 4.4 MPa (95.5 against 99.8); see ``docs/user_guide/defaults.md``.
+        the features themselves). On development folds it lowered the MAE of Matbench
+        steels from 99.8 to 95.2 MPa and of the 2,135 experimental formation enthalpies
+        from 0.0910 to 0.0817 eV/atom, at about twice the fit time; see
+        ``docs/user_guide/defaults.md``.
     loss : {"absolute_error", "squared_error", "huber", "gaussian_nll"}, \
 default="absolute_error"
         Training loss; the paper uses the mean absolute error. ``"gaussian_nll"`` trains
