@@ -10,6 +10,7 @@ from sklearn_irnet.network import (
     DeepRegressionNetwork,
     IndividualResidualBlock,
     StackedResidualBlock,
+    count_parameters,
     make_activation,
 )
 
@@ -174,6 +175,11 @@ def test_periodic_embedding_reads_each_feature_alone_and_feeds_the_first_layer()
     stacks, _ = resolve_architecture("16BARx2-8BARx1")
     net = DeepRegressionNetwork(5, stacks, 1, numeric_embedding="periodic")
     assert net.body[0].layer.linear.in_features == 5 * 16
+    # the embedding's own weights (frequencies, per-feature linear layers) and 16 - 1
+    # more inputs per feature for the first layer and its shortcut projection (width 16)
+    plain = DeepRegressionNetwork(5, stacks, 1)
+    added = 5 * 16 + 5 * 32 * 16 + 5 * 16 + 2 * (5 * 16 - 5) * 16
+    assert count_parameters(net) - count_parameters(plain) == added
     net.eval()
     with torch.no_grad():
         x = torch.randn(4, 5)
