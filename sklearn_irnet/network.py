@@ -230,6 +230,32 @@ RESIDUALS: dict[str, ResidualFamily] = {
 """The network families by residual kind (the ``residual`` of a ``StackSpec``)."""
 
 
+def _check_network_arguments(
+    n_features: int, stacks: Sequence[StackLike], n_outputs: int, activation: str,
+    dropout: float, output_init: str, variance_head: bool, n_members: int,
+    numeric_embedding: str | None,
+) -> None:
+    """Raise a ValueError naming the first argument of a network that cannot be built."""
+    if n_members < 1:
+        raise ValueError(f"n_members must be >= 1, got {n_members}.")
+    if n_members > 1 and variance_head:
+        raise ValueError("n_members > 1 does not combine with a variance head yet.")
+    if output_init not in ("glorot", "zero"):
+        raise ValueError(f"output_init must be 'glorot' or 'zero', got {output_init!r}.")
+    if n_features < 1 or n_outputs < 1:
+        raise ValueError(
+            f"n_features and n_outputs must be >= 1, got {n_features} and {n_outputs}."
+        )
+    if not stacks:
+        raise ValueError("A network needs at least one hidden stack.")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+    make_activation(activation)  # fail early on an unknown name
+    if numeric_embedding is not None and numeric_embedding not in NUMERIC_EMBEDDINGS:
+        raise ValueError(f"numeric_embedding must be None or one of "
+                         f"{sorted(NUMERIC_EMBEDDINGS)}, got {numeric_embedding!r}.")
+
+
 class DeepRegressionNetwork(nn.Module):
     """Fully connected regression network built from stacks of layers.
 
@@ -309,26 +335,10 @@ class DeepRegressionNetwork(nn.Module):
         numeric_embedding: str | None = None,
     ) -> None:
         super().__init__()
-        if n_members < 1:
-            raise ValueError(f"n_members must be >= 1, got {n_members}.")
-        if n_members > 1 and variance_head:
-            raise ValueError("n_members > 1 does not combine with a variance head yet.")
+        _check_network_arguments(n_features, stacks, n_outputs, activation, dropout,
+                                 output_init, variance_head, n_members, numeric_embedding)
         self.n_members = int(n_members)
-        if output_init not in ("glorot", "zero"):
-            raise ValueError(f"output_init must be 'glorot' or 'zero', got {output_init!r}.")
         self.output_init = output_init
-        if n_features < 1 or n_outputs < 1:
-            raise ValueError(
-                f"n_features and n_outputs must be >= 1, got {n_features} and {n_outputs}."
-            )
-        if not stacks:
-            raise ValueError("A network needs at least one hidden stack.")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
-        make_activation(activation)  # fail early on an unknown name
-        if numeric_embedding is not None and numeric_embedding not in NUMERIC_EMBEDDINGS:
-            raise ValueError(f"numeric_embedding must be None or one of "
-                             f"{sorted(NUMERIC_EMBEDDINGS)}, got {numeric_embedding!r}.")
         self.embedding = None
         if numeric_embedding is not None:
             self.embedding = NUMERIC_EMBEDDINGS[numeric_embedding](n_features)
