@@ -55,7 +55,11 @@ def _models(study: str) -> dict:
                               {"pretrained": list(PRETRAINED_STARTS.values())}, cv=2,
                               scoring="neg_mean_absolute_error")
         return {"irnet17_start_by_inner_cv": search}
-    return {name: make_model(name, random_state=0) for name in [*BASELINES, *networks]}
+    models = {name: make_model(name, random_state=0) for name in [*BASELINES, *networks]}
+    # the periodic numeric embedding, chosen on the development protocol of
+    # benchmarks/small_data_batch.py (an option, not yet the default)
+    models["irnet17_periodic"] = IRNetRegressor(random_state=0, numeric_embedding="periodic")
+    return models
 
 
 def _data(study: str, data_home: str):
