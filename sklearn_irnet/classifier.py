@@ -61,16 +61,9 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         predictions come from the members' mean logits. A step costs ``n_members``
         times one network's computation, the parameters hardly grow.
     numeric_embedding : {"periodic"} or None, default=None
-        Embed each standardised input feature before the hidden layers. ``"periodic"``
-        is the PLR embedding of Gorishniy et al. (NeurIPS 2022): per feature, 16 learned
-        frequencies, their sines and cosines, a linear layer of 16 outputs and a ReLU
-        (:class:`~sklearn_irnet._numeric_embedding.PeriodicEmbedding`), so the first
-        hidden layer and its shortcut projection read 16 columns per feature (IRNet-17 on
-        145 attributes: 10.1 instead of 5.6 million weights). Not with ``pretrained`` (a
-        shipped network reads the features themselves). On development folds it lowered
-        the MAE of Matbench steels from 99.8 to 95.2 MPa and of the 2,135 experimental
-        formation enthalpies from 0.0910 to 0.0817 eV/atom, at about twice the fit time;
-        see ``docs/user_guide/defaults.md``.
+        Embed each standardised input feature before the hidden layers, as
+        :class:`~sklearn_irnet.IRNetRegressor`'s parameter of the same name describes
+        (16 learned frequencies and 16 dimensions per feature). Not with ``pretrained``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy loss (``{label: weight}``), as in
         scikit-learn's classifiers; ``"balanced"`` weights each class by
