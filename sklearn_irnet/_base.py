@@ -220,6 +220,12 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
                          ) -> tuple[NetworkConfig, Any]:
         """The network this fit trains, and the pre-trained model it starts from (or
         None): the fitted one on a warm start, else one built from the parameters."""
+        if self.pretrained is not None and self.numeric_embedding is not None:
+            # checked before the pre-trained file is read, and on warm starts too
+            raise ValueError(
+                f"numeric_embedding={self.numeric_embedding!r} adds input layers that the "
+                f"pre-trained network {self.pretrained!r} does not have (it reads the "
+                "features themselves); set numeric_embedding=None to fine-tune it.")
         source = None
         if continuing:
             config = (self._with_own_dropout(self.network_config_)
@@ -336,11 +342,6 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         """The pre-trained network with an output layer for this target and this
         estimator's ``dropout`` (a training-time setting with no weights of its own)."""
         base = source.network_config_
-        if self.numeric_embedding is not None:
-            raise ValueError(
-                f"numeric_embedding={self.numeric_embedding!r} adds input layers that the "
-                f"pre-trained network {self.pretrained!r} does not have (it reads the "
-                "features themselves); set numeric_embedding=None to fine-tune it.")
         output_init = resolve_output_init(self.output_init, base.stacks)
         return self._with_own_dropout(
             self._adapt_config(dataclasses.replace(base, n_outputs=n_outputs,
