@@ -112,7 +112,7 @@ def all_reduce_sum(*values: torch.Tensor) -> None:
 
 @contextmanager
 def distributed_training(net: Any) -> Iterator[None]:
-    """Train ``net`` (a :class:`~sklearn_irnet._training.TabularNet`) data-parallel in the
+    """Train ``net`` (a :class:`~sklearn_irnet._training.TabularNetBase`) data-parallel in the
     block: global-batch BatchNorm and a DistributedDataParallel wrapper, both removed after.
     """
     module = net.module_

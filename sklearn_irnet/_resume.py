@@ -24,7 +24,7 @@ from ._checkpoint import (
     read_checkpoint,
 )
 from ._schedule import fused_step_available
-from ._training import TabularNet, set_fit_callbacks
+from ._training import TabularNetBase, set_fit_callbacks
 
 #: parameters that say where or how verbosely to run, not what to train: a checkpoint
 #: written under other values of these is resumed
@@ -35,7 +35,7 @@ RUN_ONLY_PARAMS = ("verbose", "n_threads", "device", "checkpoint_dir", "callback
 class ResumeMixin:
     """Checkpoint writing and resuming for an IRNet estimator's ``fit``."""
 
-    def _install_checkpointing(self, net: TabularNet, fit_state: dict[str, Any]) -> None:
+    def _install_checkpointing(self, net: TabularNetBase, fit_state: dict[str, Any]) -> None:
         """Checkpoint callbacks for this fit (removed when ``checkpoint_dir`` is None)."""
         checkpoint = best_file = None
         if self.checkpoint_dir is not None:
@@ -80,7 +80,7 @@ class ResumeMixin:
             )
         return checkpoint
 
-    def _restore_checkpoint(self, net: TabularNet, checkpoint: dict[str, Any]) -> int:
+    def _restore_checkpoint(self, net: TabularNetBase, checkpoint: dict[str, Any]) -> int:
         """Load a checkpoint into a new net; return the epoch its schedule started at."""
         net.module_.load_state_dict(checkpoint["module"])
         net.optimizer_.load_state_dict(checkpoint["optimizer"])

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from skorch import NeuralNetRegressor
+from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochTimer, PrintLog
 
 from ._data_parallel import all_reduce_sum, shard
@@ -132,12 +132,18 @@ class TrainingDiverged(RuntimeError):
         self.loss = loss
 
 
-class TabularNet(NeuralNetRegressor):
-    """``NeuralNetRegressor`` with whole-tensor batching and per-epoch loss bookkeeping.
+class TabularNetBase:
+    """What the estimators' skorch nets change in skorch's ``NeuralNet``: whole-tensor
+    batching and per-epoch loss bookkeeping.
 
-    Each epoch records ``train_loss`` (and ``valid_loss`` plus the validation metric
-    ``valid_metric_name``, here ``valid_r2``, when a validation set is given) in the
+    A mixin put before skorch's :class:`~skorch.regressor.NeuralNetRegressor`
+    (:class:`TabularNet`) or :class:`~skorch.classifier.NeuralNetClassifier`
+    (:class:`TabularClassifierNet`). Each epoch records ``train_loss`` (and ``valid_loss``
+    plus the validation metric ``valid_metric_name`` when a validation set is given) in the
     history as sample-weighted means.
+
+    Every override below says why skorch's own method does not do the job: a measurement
+    (files in ``benchmarks/results/``) or a feature skorch lacks.
     """
 
     #: history key of the validation score
@@ -153,6 +159,9 @@ class TabularNet(NeuralNetRegressor):
     ddp_module: torch.nn.Module | None = None
 
     def infer(self, x, **fit_params):
+        # skorch's infer has no autocast (its mixed precision goes through Hugging Face
+        # accelerate); bfloat16 autocast trained IRNet-17 1.6-1.7x faster at batch 256
+        # on a CPU with bf16 instructions (results/training_cpu.txt)
         if self.autocast_dtype is None:
             return self._forward_pass(x, **fit_params)
         device_type = torch.device(self.device).type
@@ -161,11 +170,13 @@ class TabularNet(NeuralNetRegressor):
         return y_pred.float()
 
     def _forward_pass(self, x, **fit_params):
+        # data-parallel training (sklearn_irnet._data_parallel), which skorch lacks
         if self.ddp_module is not None and self.module_.training:
             return self.ddp_module(x)  # its backward averages the gradients
         return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        # two features skorch lacks: BatchEnsemble members and data-parallel slices
         n_rows = len(y_true)
         members = getattr(self.module_, "n_members", 1)
         if members > 1 and len(y_pred) == members * n_rows:
@@ -179,9 +190,15 @@ class TabularNet(NeuralNetRegressor):
         return loss
 
     def get_default_callbacks(self) -> list[tuple[str, object]]:
+        # skorch's scoring callbacks read the losses that run_single_epoch below records
+        # per epoch instead of per batch
         return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
 
     def get_iterator(self, dataset: TensorDataset, training: bool = False) -> BatchIterator:
+        # slices of whole tensors instead of skorch's DataLoader (per-row indexing and
+        # collation): 1.20x (batch 32) and 1.28x (batch 256) the samples/s of a 4x256
+        # network on one CPU thread (results/training_cpu_small_net.txt); 0-8% on
+        # IRNet-17/48, whose arithmetic dominates (results/training_cpu.txt)
         if not isinstance(dataset, TensorDataset):
             raise TypeError("TabularNet only iterates over TensorDataset objects.")
         kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
@@ -195,13 +212,20 @@ class TabularNet(NeuralNetRegressor):
     def _set_training(self, training: bool = True) -> None:
         # skorch calls this on every batch, and module.train() walks every submodule
         # (over a hundred in a 48-layer network): skip the walk when the mode is already
-        # right; run_single_epoch still sets every submodule once per epoch
+        # right; run_single_epoch still sets every submodule once per epoch. On an H200
+        # the walk held IRNet-17 at 0.83-0.85 of a hand-written loop's samples/s
+        # (results/gpu/training_h200_before_set_training_fix.txt; 0.89 at batch 256
+        # once skipped, results/gpu/training_h200.txt)
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
             if isinstance(module, torch.nn.Module) and module.training != training:
                 module.train(training)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # skorch's loop reads every batch's loss to the host (a device sync per batch on
+        # a GPU; not measured apart from the rest); this one sums on the device and also
+        # does what skorch's cannot: the loss over all data-parallel processes, stopping
+        # on a non-finite loss, and a validation metric accumulated batch by batch
         if iterator is None:
             return
         super()._set_training(training)
@@ -242,9 +266,15 @@ class TabularNet(NeuralNetRegressor):
         return R2Metric(y_valid)
 
 
-class TabularClassifierNet(TabularNet):
-    """:class:`TabularNet` for class indices: the network outputs one logit per class and
-    each validation epoch records the accuracy as ``valid_acc``."""
+class TabularNet(TabularNetBase, NeuralNetRegressor):
+    """skorch's ``NeuralNetRegressor`` with :class:`TabularNetBase`'s batching; each
+    validation epoch records the R^2 as ``valid_r2``."""
+
+
+class TabularClassifierNet(TabularNetBase, NeuralNetClassifier):
+    """skorch's ``NeuralNetClassifier`` with :class:`TabularNetBase`'s batching, for class
+    indices: the network outputs one logit per class (the estimator passes
+    ``CrossEntropyLoss``) and each validation epoch records the accuracy as ``valid_acc``."""
 
     valid_metric_name = "valid_acc"
 

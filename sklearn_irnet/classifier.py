@@ -17,7 +17,7 @@ from sklearn.utils.validation import validate_data
 
 from . import persistence
 from ._base import IRNetBase
-from ._training import TabularClassifierNet, TabularNet
+from ._training import TabularClassifierNet, TabularNetBase
 from .network_config import NetworkConfig
 
 
@@ -210,7 +210,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
-    _net_class: type[TabularNet] = TabularClassifierNet
+    _net_class: type[TabularNetBase] = TabularClassifierNet
 
     def __init__(
         self,
@@ -353,7 +353,7 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     def _criterion(self) -> type[torch.nn.Module]:
         return torch.nn.CrossEntropyLoss
 
-    def _configure_criterion(self, net: TabularNet) -> None:
+    def _configure_criterion(self, net: TabularNetBase) -> None:
         weight = None
         if self.class_weight is not None:
             weight = torch.as_tensor(self.class_weight_, dtype=torch.float32,
