@@ -40,7 +40,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import Freezer, ProgressBar
 from skorch.helper import predefined_split
 
 from ._checkpoint import (
@@ -72,6 +72,7 @@ from ._training import (
     BatchIterator,
     EpochShuffler,
     TabularNet,
+    TabularNetBase,
     TensorDataset,
     TrainingDiverged,
     set_fit_callbacks,
@@ -131,7 +132,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
     }
 
     #: the skorch net class; its ``valid_metric_name`` is the validation score's history key
-    _net_class: type[TabularNet] = TabularNet
+    _net_class: type[TabularNetBase] = TabularNet
 
     #: the scaling settings that keep training stable, named in divergence messages
     _SCALING_ADVICE = "standardize_inputs=True"
@@ -247,7 +248,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
                 self.get_params(), n_features=X.shape[1], n_outputs=n_outputs))
         return config, source
 
-    def _keep_fitted(self, net: TabularNet, config: NetworkConfig, n_outputs: int,
+    def _keep_fitted(self, net: TabularNetBase, config: NetworkConfig, n_outputs: int,
                      device: str, start: int, diverged: TrainingDiverged | None) -> None:
         """Report how training ended and set the fitted attributes."""
         stopper = dict(net.callbacks_)["early_stopping"]
@@ -317,7 +318,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         """Labels to stratify the validation split by, or None."""
         return None
 
-    def _configure_criterion(self, net: TabularNet) -> None:
+    def _configure_criterion(self, net: TabularNetBase) -> None:
         """Set this fit's loss settings on the net's criterion (default: none)."""
 
     @staticmethod
@@ -354,8 +355,8 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         return dataclasses.replace(config, dropout=float(self.dropout))
 
     def _initial_network(self, config: NetworkConfig, source: Any) -> torch.nn.Module:
-        """A new network; with a pre-trained source, its hidden weights copied in and the
-        first ``freeze_stacks`` stacks frozen."""
+        """A new network; with a pre-trained source, its hidden weights copied in (the net's
+        ``freezer`` callback keeps the first ``freeze_stacks`` stacks fixed)."""
         module = config.build()
         if source is None:
             return module
@@ -364,8 +365,6 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
                   if not k.startswith(new_parts)}
         missing, unexpected = module.load_state_dict(hidden, strict=False)
         assert not unexpected and all(k.startswith(new_parts) for k in missing)
-        for block in module.body[: config.n_blocks(self.freeze_stacks)]:
-            block.requires_grad_(False)
         return module
 
     def _fit_input_scaling(self, X: np.ndarray, source: Any = None) -> None:
@@ -377,7 +376,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
             self.input_min_ = np.minimum(self.input_min_, source.input_min_)
             self.input_max_ = np.maximum(self.input_max_, source.input_max_)
 
-    def _train(self, net: TabularNet, train_set: TensorDataset, start: int
+    def _train(self, net: TabularNetBase, train_set: TensorDataset, start: int
                ) -> TrainingDiverged | None:
         """Run the epochs still due; a divergence is returned, not raised."""
         stopper = dict(net.callbacks_)["early_stopping"]
@@ -395,7 +394,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
 
     def _configure_fit(
         self,
-        net: TabularNet,
+        net: TabularNetBase,
         seed: int,
         train_set: TensorDataset,
         valid_set: TensorDataset | None,
@@ -403,10 +402,15 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
     ) -> None:
         """Apply this fit's training settings to a new, warm-started or resumed net.
 
-        Plain attribute writes: skorch's ``set_params`` would re-initialise the net.
+        skorch's ``set_params`` where it keeps the trained net; three kinds of setting are
+        written directly: on an initialised net skorch 1.4's ``set_params`` raises
+        ``ValueError`` for ``iterator_train__*``; its virtual ``lr`` gives every optimiser
+        group one rate where a pre-trained body's group has its own scale; and a new
+        ``optimizer`` class is not built by ``set_params`` until ``initialize_optimizer``.
         """
-        net.max_epochs = self.max_iter
-        net.lr = self.learning_rate_init
+        net.set_params(max_epochs=self.max_iter, lr=self.learning_rate_init,
+                       verbose=int(self.verbose >= 1),
+                       train_split=None if valid_set is None else predefined_split(valid_set))
         optimizer = SOLVERS[self.solver]
         if type(net.optimizer_) is not optimizer:  # a warm start that changed the solver
             net.optimizer = optimizer
@@ -420,8 +424,6 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         net.iterator_train__shuffler = shuffler
         net.iterator_train__batch_size = min(self.batch_size, len(train_set))
         net.iterator_valid__batch_size = max(self.batch_size, 1024)
-        net.train_split = None if valid_set is None else predefined_split(valid_set)
-        net.verbose = int(self.verbose >= 1)
         net.autocast_dtype = self.autocast
         self._configure_stopper(net)
         self._configure_criterion(net)
@@ -437,7 +439,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
             schedule = BatchSchedule(start_epoch=start, **settings).initialize()
         set_fit_callbacks(net, before_stopper=[("lr_schedule", schedule)])
 
-    def _configure_stopper(self, net: TabularNet) -> ResumableEarlyStopping:
+    def _configure_stopper(self, net: TabularNetBase) -> ResumableEarlyStopping:
         """Apply the early-stopping settings to the net's stopper and return it."""
         stopper = dict(net.callbacks_)["early_stopping"]
         stopper.monitor = "valid_loss" if self.early_stopping else "train_loss"
@@ -464,14 +466,20 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
 
     def _make_net(
         self, module: torch.nn.Module, device: str, config: NetworkConfig | None = None
-    ) -> TabularNet:
-        """A new, initialised skorch net around ``module``."""
+    ) -> TabularNetBase:
+        """A new, initialised skorch net around ``module`` (``config`` is its network's:
+        it says which layers ``freeze_stacks`` freezes)."""
         # monitor, patience, threshold and load_best are set per fit by _configure_fit
         callbacks: list[Any] = [
             ("early_stopping", ResumableEarlyStopping(threshold_mode="abs", sink=_silent))
         ]
         if self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=[])))
+        if self.pretrained is not None and self.freeze_stacks and config is not None:
+            # skorch's Freezer at the start of every epoch (not only the first), so that
+            # warm starts and resumed fits keep the stacks fixed too
+            frozen = [f"body.{i}.*" for i in range(config.n_blocks(self.freeze_stacks))]
+            callbacks.append(("freezer", Freezer(frozen, at=_every_epoch)))
         callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
         device_type = torch.device(device).type
         optimizer_groups = {}
@@ -498,7 +506,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
 
     def _report_outcome(
         self,
-        net: TabularNet,
+        net: TabularNetBase,
         stopper: ResumableEarlyStopping,
         n_new_epochs: int,
         diverged: TrainingDiverged | None,
@@ -525,7 +533,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
             )
 
     def _recover_from_divergence(
-        self, net: TabularNet, stopper: ResumableEarlyStopping, diverged: TrainingDiverged
+        self, net: TabularNetBase, stopper: ResumableEarlyStopping, diverged: TrainingDiverged
     ) -> None:
         if stopper.best_model_weights_ is not None:
             net.module_.load_state_dict(stopper.best_model_weights_)
@@ -546,7 +554,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         )
 
     def _record_history(
-        self, net: TabularNet, stopper: ResumableEarlyStopping, start: int
+        self, net: TabularNetBase, stopper: ResumableEarlyStopping, start: int
     ) -> None:
         history = net.history
         self.n_iter_ = len(history)
@@ -663,6 +671,11 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
+def _every_epoch(net: TabularNetBase) -> bool:
+    """When skorch's ``Freezer`` applies: at the start of every epoch."""
+    return True
+
+
 def _silent(*args: Any, **kwargs: Any) -> None:
     """A skorch sink that drops messages (the estimator reports through warnings)."""
 
@@ -670,7 +683,7 @@ def _silent(*args: Any, **kwargs: Any) -> None:
 class _NetSnapshot:
     """What training changes in a fitted skorch net, to undo a failed warm start."""
 
-    def __init__(self, net: TabularNet) -> None:
+    def __init__(self, net: TabularNetBase) -> None:
         self.net = net
         self.module = copy.deepcopy(net.module_.state_dict())
         self.optimizer_object = net.optimizer_  # a warm start may replace it (new solver)

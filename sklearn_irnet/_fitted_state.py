@@ -100,7 +100,7 @@ class FittedStateMixin:
                 f"{attributes.get('architecture_')!r}: {str(error).splitlines()[0]}"
             ) from None
         model._restore_extra_state(tensors, attributes)
-        model.net_ = model._make_net(module, device)
+        model.net_ = model._make_net(module, device, config)
         for name in cls._SCALING:
             setattr(model, name, tensors[f"scaling.{name}"].numpy())
         for name in cls._FITTED:

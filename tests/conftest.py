@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from skorch.callbacks import Callback
 
 torch.set_num_threads(1)
 
@@ -56,3 +57,14 @@ def fitted_callback(model, callback_type):
     """
     (callback,) = [cb for _, cb in model.net_.callbacks_ if isinstance(cb, callback_type)]
     return callback
+
+
+class StopAfter(Callback):
+    """Raise KeyboardInterrupt after a number of epochs, as a killed process would stop."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) >= self.epochs:
+            raise KeyboardInterrupt

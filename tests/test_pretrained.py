@@ -10,6 +10,8 @@ from sklearn_irnet import IRNetRegressor
 from sklearn_irnet.pretrained import available_models, load_pretrained
 from sklearn_irnet.transfer import PretrainedActivations, PretrainedPrediction
 
+from .conftest import StopAfter
+
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
     pytest.mark.slow,  # every test fine-tunes a network pre-trained in the module fixture
@@ -47,6 +49,35 @@ def test_fine_tuning_starts_from_the_pretrained_network(source_file):
     assert frozen and all(np.array_equal(new[k], old[k]) for k in frozen)
     assert not np.array_equal(new["body.2.layer.linear.weight"],
                               old["body.2.layer.linear.weight"])  # trained further
+
+
+def _frozen_weights(model):
+    state = model.net_.module_.state_dict()
+    return {k: v.clone() for k, v in state.items() if k.startswith(("body.0.", "body.1."))
+            and "running" not in k and "num_batches" not in k}
+
+
+def test_frozen_stacks_stay_fixed_through_save_load_warm_start_and_resume(
+        source_file, tmp_path):
+    X, y = _task(np.random.RandomState(5), 200, shift=0.3)
+    params = {"pretrained": str(source_file), "freeze_stacks": 1, "max_iter": 4,
+              "batch_size": 32, "early_stopping": False, "random_state": 0}
+    model = IRNetRegressor(**params).fit(X, y)
+    before = _frozen_weights(model)
+    loaded = IRNetRegressor.load(model.save(tmp_path / "tuned.safetensors"))
+    loaded.set_params(warm_start=True).fit(X, 2 * y)
+    after = _frozen_weights(loaded)
+    assert before and all(torch.equal(before[k], after[k]) for k in before)
+    assert not torch.equal(model.net_.module_.state_dict()["head.weight"],
+                           loaded.net_.module_.state_dict()["head.weight"])
+    # a fit interrupted and resumed from its checkpoint keeps them fixed as well
+    resumable = {**params, "checkpoint_dir": str(tmp_path / "ckpt")}
+    with pytest.warns(UserWarning, match="interrupted"):
+        IRNetRegressor(**resumable, callbacks=[("stop", StopAfter(2))]).fit(X, y)
+    resumed = IRNetRegressor(**resumable).fit(X, y)
+    assert resumed.n_iter_ == 4
+    assert all(torch.equal(before[k], v) for k, v in _frozen_weights(resumed).items())
+    np.testing.assert_allclose(resumed.predict(X), model.predict(X), rtol=1e-5, atol=1e-6)
 
 
 def test_transfer_beats_training_from_scratch_on_a_small_related_task(source_file):

@@ -11,23 +11,12 @@ from sklearn_irnet import IRNetRegressor
 from sklearn_irnet._checkpoint import CHECKPOINT_NAME
 from sklearn_irnet._schedule import fused_step_available
 
-from .conftest import FAST_PARAMS
+from .conftest import FAST_PARAMS, StopAfter
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SCHEDULED = {**FAST_PARAMS, "max_iter": 8, "learning_rate": "cosine",
              "early_stopping": True, "n_iter_no_change": 3, "tol": 0.0}
-
-
-class StopAfter(Callback):
-    """Raise KeyboardInterrupt after a number of epochs, as a killed process would stop."""
-
-    def __init__(self, epochs):
-        self.epochs = epochs
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) >= self.epochs:
-            raise KeyboardInterrupt
 
 
 def test_cosine_schedule_warms_up_then_decays(regression_data):
