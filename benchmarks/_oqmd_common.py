@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import oqmd_file, shared_data  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "oqmd" / "oqmd_formation_enthalpy.csv.gz"
+DEFAULT_DATA = oqmd_file()
 
 
 def log(message: str) -> None:
@@ -34,7 +37,7 @@ def start_run(args: argparse.Namespace) -> bool:
     """Check that the data are there, set torch's threads and log the configuration;
     False (with a message) when neither the OQMD file nor the feature cache exists."""
     if not args.data.is_file() and not args.cache.is_file():
-        print(f"OQMD file not found: {args.data} (see ../shared/data/README.md)",
+        print(f"OQMD file not found: {args.data} (see {shared_data() / 'README.md'})",
               file=sys.stderr)
         return False
     import torch

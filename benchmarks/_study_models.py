@@ -5,7 +5,7 @@ The library's own names are the short closed table of :mod:`sklearn_irnet.models
 studies here used more: baselines at 100 trees, stacked forests
 (``<baseline>_<source>_prediction``), blends (``irnet17_oqmd_blend``, any ``a+b``). Their
 definitions are frozen here exactly as those studies ran them; new studies build plain
-estimator objects instead (``benchmarks/protocol.py``).
+estimator objects instead (``python -m benchmarks``, ``benchmarks/_studies.py``).
 """
 
 from __future__ import annotations

@@ -32,8 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "oqmd" / "oqmd_formation_enthalpy.csv.gz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import oqmd_file  # noqa: E402
+
+DEFAULT_DATA = oqmd_file()
 
 
 def _versions() -> dict[str, str]:

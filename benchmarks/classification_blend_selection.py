@@ -51,6 +51,7 @@ from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options  # noqa: E402
 from _study_models import PRESETS, TRANSFER_MODELS, make_model  # noqa: E402
 from matbench_classification import with_balanced_classes  # noqa: E402
 
@@ -94,7 +95,7 @@ def score(truth: np.ndarray, prediction: np.ndarray, classification: bool
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default="../shared/data/matbench")
+    add_options(parser, "data_home", "n_jobs", "out")
     parser.add_argument("--task", default="matbench_expt_is_metal")
     parser.add_argument("--candidates", required=True,
                         help="comma-separated model names of sklearn-irnet compare")
@@ -102,9 +103,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated pairs a+b of candidates, scored as the mean "
                              "of their predictions (probabilities)")
     parser.add_argument("--folds", type=int, default=5, help="official folds used (first n)")
-    parser.add_argument("--n-jobs", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=None,
-                        help="where to write the per-fold table (CSV)")
     args = parser.parse_args(argv)
     candidates = [name for name in args.candidates.split(",") if name]
     blends = [tuple(pair.split("+")) for pair in args.blends.split(",") if pair]

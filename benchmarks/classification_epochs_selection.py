@@ -14,8 +14,8 @@ matbench --models ... --max-epochs``.
 
 Example::
 
-    python benchmarks/classification_epochs_selection.py --data-home ../shared/data/matbench \\
-        --task matbench_expt_is_metal --epochs 10,20,40,80 --n-jobs 2
+    python benchmarks/classification_epochs_selection.py --task matbench_expt_is_metal \\
+        --epochs 10,20,40,80 --n-jobs 2
     python benchmarks/classification_epochs_selection.py --task matbench_expt_gap \\
         --epochs 80 --pretrained oqmd-irnet17,mp-gap-irnet17 --n-jobs 2
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -38,6 +39,9 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn_irnet import IRNetClassifier, IRNetRegressor
 from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options  # noqa: E402
 
 
 def score_budget(X: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, val_rows: np.ndarray,
@@ -66,11 +70,10 @@ def score_budget(X: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, val_rows: n
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default="../shared/data/matbench")
+    add_options(parser, "data_home", "n_jobs")
     parser.add_argument("--task", default="matbench_expt_is_metal")
     parser.add_argument("--epochs", default="10,20,40,80")
     parser.add_argument("--folds", type=int, default=5, help="official folds used (first n)")
-    parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--pretrained", default="oqmd-irnet17",
                         help="comma-separated shipped model names or model files, each "
                              "fine-tuned for every budget on the same rows")

@@ -14,13 +14,14 @@ epochs, which ran under the old defaults (constant rate, early stopping).
 
 Prints one line per dataset, network and initialisation, with the configuration. Example::
 
-    python benchmarks/compare_output_init.py --data-home ../shared/data/matbench
+    python benchmarks/compare_output_init.py
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -28,17 +29,17 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import KFold, cross_val_score
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", type=Path,
-                        default=ROOT.parent / "shared" / "data" / "matbench")
+    add_options(parser, "data_home", "n_jobs")
+    parser.set_defaults(n_jobs=2)  # folds fitted in parallel
     parser.add_argument("--datasets", default="expt_formation_enthalpy,matbench_steels,"
                         "matbench_expt_gap")
     parser.add_argument("--architectures", default="irnet17,plain17")
-    parser.add_argument("--n-jobs", type=int, default=2, help="folds fitted in parallel")
     parser.add_argument("--legacy-epochs", action="store_true",
                         help="30 epochs for the main job's data and 40 for Matbench, as in the "
                         "first study (benchmarks/results/output_init.txt); by default every "

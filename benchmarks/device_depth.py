@@ -1,7 +1,8 @@
 """The depth runs of ``oqmd_depth.py`` on a borrowed GPU machine, inside one short lease.
 
-A GPU machine is lent for minutes, with no access to ``../shared/data`` and a 64 MiB limit on
-what travels with the working tree. This driver has two halves:
+A GPU machine is lent for minutes, with no access to the data folder
+(``_settings.shared_data()``) and a 64 MiB limit on what travels with the working tree.
+This driver has two halves:
 
 ``pack`` (here, where the feature cache exists) writes the 341,614 x 145 Magpie matrix of the
 OQMD runs, the targets and the file's split labels into one compact file (about 35 MB): each
@@ -45,6 +46,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ("irnet48:0", "irnet17:0", "plain48:0", "plain17:0", "irnet48:1", "irnet17:1")
@@ -257,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     running = verbs.add_parser("run", help="run the depth networks on the GPU (there)")
     running.add_argument("--packed", type=Path,
                          default=ROOT / ".devdata" / "oqmd_features.npz.xz")
-    running.add_argument("--out", type=Path, required=True)
+    add_options(running, "out", out_required=True)
     running.add_argument("--work", type=Path, default=Path("/tmp/device_depth"))
     running.add_argument("--runs", default=",".join(RUNS), help="model:seed, comma-separated")
     running.add_argument("--epochs", type=int, default=60)

@@ -19,7 +19,7 @@ k-NN on the fractions (Manhattan distance).
 
 Example::
 
-    OMP_NUM_THREADS=1 python benchmarks/glass_inputs.py --data-home ../shared/data/matbench
+    OMP_NUM_THREADS=1 python benchmarks/glass_inputs.py
     OMP_NUM_THREADS=1 python benchmarks/glass_inputs.py --inputs magpie,magpie+alloy
 """
 
@@ -40,6 +40,7 @@ from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options  # noqa: E402
 from threshold_bound import best_balanced_accuracy  # noqa: E402
 
 INPUTS = ("magpie", "fractions", "magpie+fractions", "magpie+alloy")
@@ -67,7 +68,7 @@ def _block(name: str, formulas: np.ndarray, n_jobs: int) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default="../shared/data/matbench")
+    add_options(parser, "data_home")
     parser.add_argument("--trees", type=int, default=500)
     parser.add_argument("--inputs", default="magpie,fractions,magpie+fractions",
                         help=f"comma-separated, from {', '.join(INPUTS)}")

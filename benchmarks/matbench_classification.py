@@ -28,8 +28,7 @@ results of a task are rewritten after every model, so an interrupted run keeps w
 finished. Example (the committed run, see its ``README.md``)::
 
     OMP_NUM_THREADS=1 nice -n 19 python benchmarks/matbench_classification.py \\
-        --data-home ../shared/data/matbench --max-epochs 20 \\
-        --out benchmarks/results/matbench_classification
+        --max-epochs 20 --out benchmarks/results/matbench_classification
 """
 
 from __future__ import annotations
@@ -57,6 +56,7 @@ from sklearn_irnet.featurize import make_featurizer
 from sklearn_irnet.reporting import MATBENCH_LEADERBOARD, leaderboard_markdown, write_comparison
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options  # noqa: E402
 from _study_models import _with_class_weight, make_model  # noqa: E402
 
 TASKS = ("matbench_expt_is_metal", "matbench_glass")
@@ -109,7 +109,8 @@ def with_balanced_classes(model: Any) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default="../shared/data/matbench")
+    add_options(parser, "data_home", "out")
+    parser.set_defaults(out="benchmarks/results/matbench_classification")
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--networks", default="irnet17",
                         help="network presets to run (comma-separated)")
@@ -120,7 +121,6 @@ def main() -> None:
                         help="class weights of every model that accepts them")
     parser.add_argument("--baselines", default=",".join(BASELINES),
                         help="classical models to run (comma-separated; empty for none)")
-    parser.add_argument("--out", default="benchmarks/results/matbench_classification")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", ConvergenceWarning)

@@ -18,8 +18,7 @@ model chosen in each fold with its validation score.
 Example::
 
     OMP_NUM_THREADS=1 python benchmarks/matbench_nested_selection.py \\
-        --data-home ../shared/data/matbench --tasks matbench_expt_is_metal \\
-        --out benchmarks/results/matbench_nested_selection
+        --tasks matbench_expt_is_metal --out benchmarks/results/matbench_nested_selection
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from sklearn_irnet.featurize import make_featurizer
 from sklearn_irnet.reporting import MATBENCH_LEADERBOARD, leaderboard_markdown, write_comparison
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options  # noqa: E402
 from _study_models import make_model  # noqa: E402
 from matbench_classification import with_balanced_classes  # noqa: E402
 
@@ -59,11 +59,10 @@ def selector(candidates: list[str], inner_folds: int = 5) -> GridSearchCV:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default="../shared/data/matbench")
+    add_options(parser, "data_home", "out")
+    parser.set_defaults(out=Path("benchmarks/results/matbench_nested_selection"))
     parser.add_argument("--tasks", default="matbench_expt_is_metal,matbench_glass")
     parser.add_argument("--candidates", default=",".join(CANDIDATES))
-    parser.add_argument("--out", type=Path,
-                        default=Path("benchmarks/results/matbench_nested_selection"))
     args = parser.parse_args(argv)
     candidates = [name for name in args.candidates.split(",") if name]
     for task in args.tasks.split(","):

@@ -1,6 +1,7 @@
 """Test MAE against wall time on the OQMD formation enthalpies: networks and tree models.
 
-Data: ``../shared/data/oqmd/oqmd_formation_enthalpy.csv.gz`` (341,700 formulas; the 86
+Data: ``oqmd/oqmd_formation_enthalpy.csv.gz`` in the benchmark data folder
+(``$SKLEARN_IRNET_BENCHMARK_DATA``, else ``../shared/data``; 341,700 formulas; the 86
 unphysical rows with |dH| > 5 eV/atom are dropped), the 145 Magpie attributes.
 
 Splits (``--split``):
@@ -46,6 +47,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _oqmd_common import DEFAULT_DATA, ROOT, log, machine, start_run  # noqa: E402
+from _settings import RESULTS, add_options  # noqa: E402
 
 TREE_MODELS = ("random_forest", "extra_trees", "lightgbm")
 REFERENCE_MAE = {  # on the data file's 51,255 test rows (see ../shared/IRNET.md)
@@ -72,8 +74,8 @@ def build_parser(description: str = __doc__.splitlines()[0]) -> argparse.Argumen
     parser.add_argument("--threads", type=int, default=1, help="torch threads / tree jobs")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "oqmd_time_to_accuracy")
+    add_options(parser, "out")
+    parser.set_defaults(out=RESULTS / "oqmd_time_to_accuracy")
     parser.add_argument("--cache", type=Path, default=ROOT / "runs" / "oqmd_magpie_split.npz")
     parser.add_argument("--save-model", type=Path, default=None,
                         help="write the fitted network to this safetensors file")

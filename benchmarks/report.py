@@ -43,15 +43,20 @@ def marked_files() -> list[Path]:
 
 
 def render(folder: str) -> str:
-    """The table of one saved comparison (or of an uncertainty run's ``results.json``,
-    written by ``benchmarks/uncertainty_calibration.py``), as the block's body."""
-    if folder.endswith(".json"):  # a study of benchmarks/small_data_batch.py
+    """The table of one saved comparison (a development study's paired table, or an
+    uncertainty run's ``results.json`` written by ``benchmarks/uncertainty_calibration.py``),
+    as the block's body."""
+    if folder.endswith(".json"):  # a study of the retired small_data_batch.py
         import json
 
-        from small_data_batch import report as small_data_table
+        from _dev_configs import json_table
 
         results = json.loads((RESULTS / folder).read_text())
-        return small_data_table(results, list(results))
+        return json_table(results, list(results))
+    if folder.startswith("dev/"):  # a development study of python -m benchmarks
+        from _dev_configs import saved_table
+
+        return saved_table(RESULTS / folder)
     if (RESULTS / folder / "provenance.json").exists():
         return ModelComparison.load(RESULTS / folder).to_markdown() + "\n"
     return render_uncertainty(folder)

@@ -4,8 +4,9 @@ Jha et al. (KDD 2019) report test MAEs of 0.048 (IRNet-48), 0.054 (IRNet-17), 0.
 (plain 17-layer network) and 0.077 eV/atom (best of ten classical models) with the 145
 Magpie attributes on about 341k OQMD compositions, 90/10 train/test split.
 
-This script runs that comparison on ``../shared/data/oqmd/oqmd_formation_enthalpy.csv.gz``
-(341,700 rows; unphysical |dH| > 5 eV/atom rows dropped):
+This script runs that comparison on ``oqmd/oqmd_formation_enthalpy.csv.gz`` in the
+benchmark data folder (``$SKLEARN_IRNET_BENCHMARK_DATA``, else ``../shared/data``; 341,700
+rows; unphysical |dH| > 5 eV/atom rows dropped):
 
 * one 90/10 train/test split (``random_state=1234567`` as in the authors' preprocessing),
   a validation part of 10% carved from the training data (81/9/10 overall) for early
@@ -42,6 +43,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _oqmd_common import DEFAULT_DATA, ROOT, log, machine, start_run  # noqa: E402
+from _settings import RESULTS, add_options  # noqa: E402
 
 PAPER_MAE = {"irnet48": 0.048, "irnet17": 0.054, "plain17": 0.072, "best classical": 0.077}
 
@@ -58,7 +60,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="wall-time budget of each network fit")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    add_options(parser, "threads")
     parser.add_argument("--device", default="cpu", help="'cpu', 'cuda' or 'auto'")
     parser.add_argument("--output-init", default="auto", choices=("auto", "zero", "glorot"),
                         help="output-layer initialisation of the networks (default auto; the "
@@ -66,7 +68,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rf-trees", type=int, default=100)
     parser.add_argument("--rf-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "oqmd")
+    add_options(parser, "out")
+    parser.set_defaults(out=RESULTS / "oqmd")
     parser.add_argument("--cache", type=Path, default=ROOT / "runs" / "oqmd_features.npz")
     parser.add_argument("--report", action="store_true", help="only print the results table")
     return parser.parse_args(argv)

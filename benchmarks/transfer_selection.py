@@ -82,7 +82,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tune80_lr3e-3": dict(MAIN_JOB, learning_rate_init=3e-3, pretrained="oqmd-irnet17"),
     "tune160": dict(MAIN_JOB, max_iter=160, pretrained="oqmd-irnet17"),
     # session 8: a second DFT source, IRNet-17 pre-trained on the Materials Project
-    # formation energies of matbench_mp_e_form (benchmarks/pretrain_mp.py; shipped in
+    # formation energies of matbench_mp_e_form (benchmarks/release/pretrain_mp.py; shipped in
     # float16 as mp-e-form-irnet17, the run used its float32 file), alone and averaged
     # with the OQMD start (two fine-tuned networks from different databases)
     "tune80_mpform": dict(MAIN_JOB, pretrained="mp-e-form-irnet17"),

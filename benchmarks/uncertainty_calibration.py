@@ -53,6 +53,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _main_job import MAIN_JOB_NETWORK, main_job_data  # noqa: E402
+from _settings import RESULTS, add_options  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 11
@@ -76,12 +77,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "again; the others are taken from --out's results.json for the "
                              "folds it holds (same seeds and splits, so the same fits), and "
                              "fitted where it holds none")
-    parser.add_argument("--data-home", default=str(ROOT.parent / "shared" / "data"
-                                                   / "matbench"))
+    add_options(parser, "data_home")
     parser.add_argument("--member-loss", default="absolute_error",
                         help="loss of the calibrated ensemble's members")
-    parser.add_argument("--out", type=Path,
-                        default=ROOT / "benchmarks" / "results" / "uncertainty_calibration")
+    add_options(parser, "out")
+    parser.set_defaults(out=RESULTS / "uncertainty_calibration")
     return parser.parse_args(argv)
 
 
@@ -237,7 +237,7 @@ def reliability_figure(folds: list[dict[str, Any]], path: Path) -> None:
     ax.figure.savefig(path, dpi=120)
 
 
-def dataset_splits(dataset: str, data_home: str
+def dataset_splits(dataset: str, data_home: str | Path
                    ) -> tuple[np.ndarray, np.ndarray, list, str]:
     """``X, y, [(train, test), ...]`` and a description of the folds."""
     from sklearn.model_selection import KFold

@@ -1,23 +1,24 @@
 """Ship a network trained on a large DFT dataset as a pre-trained model of the package.
 
-Takes a model file written by ``oqmd_time_to_accuracy.py --save-model`` (``--source
-oqmd``: trained on the train and val rows of the OQMD file's own split only) or by
-``pretrain_mp.py --save-model`` (``--source matbench_mp_gap`` or ``matbench_mp_e_form``:
-trained on the Materials Project formulas outside its fixed test rows), measures its test
-MAE on those test rows in float32 and in the storage precision, and writes it into
-``sklearn_irnet/pretrained/`` with its entry in ``models.json``: SHA-256, size, target,
-features, how it was trained (command, rows, epochs, test MAE, the estimator's recipe) and
-the data's licence and citation.
+Takes a model file written by ``benchmarks/oqmd_time_to_accuracy.py --save-model``
+(``--source oqmd``: trained on the train and val rows of the OQMD file's own split only) or
+by ``benchmarks/release/pretrain_mp.py --save-model`` (``--source matbench_mp_gap`` or
+``matbench_mp_e_form``: trained on the Materials Project formulas outside its fixed test
+rows), measures its test MAE on those test rows in float32 and in the storage precision,
+and writes it into ``sklearn_irnet/pretrained/`` with its entry in ``models.json``:
+SHA-256, size, target, features, how it was trained (command, rows, epochs, test MAE, the
+estimator's recipe) and the data's licence and citation.
 
 Refuses a storage precision that moves the test MAE by 1 % or more, and a model whose
 training record (the result JSON of the run) does not match the file.
 
 Usage::
 
-    python benchmarks/package_pretrained.py --model runs/oqmd_irnet17_file.safetensors \\
+    python benchmarks/release/package_pretrained.py \\
+        --model runs/oqmd_irnet17_file.safetensors \\
         --record benchmarks/results/oqmd_time_to_accuracy/file/irnet17.json \\
         --name oqmd-irnet17 --weights-dtype float16
-    python benchmarks/package_pretrained.py --source matbench_mp_gap \\
+    python benchmarks/release/package_pretrained.py --source matbench_mp_gap \\
         --model runs/mp_gap_irnet17.safetensors \\
         --record benchmarks/results/mp_gap_pretrain/irnet17.json --name mp-gap-irnet17
 """
@@ -34,8 +35,10 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _oqmd_common import DEFAULT_DATA, ROOT, log  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/release/
+from _oqmd_common import ROOT, log  # noqa: E402
+from _settings import oqmd_file  # noqa: E402
 
 DEST = ROOT / "sklearn_irnet" / "pretrained"
 
@@ -124,7 +127,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="catalogue name; an existing entry and file are replaced")
     parser.add_argument("--weights-dtype", default="float16",
                         choices=("float32", "float16", "bfloat16"))
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the OQMD file")
+    parser.add_argument("--data", type=Path, default=oqmd_file(), help="the OQMD file")
     parser.add_argument("--cache", type=Path, default=ROOT / "runs" / "oqmd_magpie_split.npz",
                         help="the OQMD feature cache")
     parser.add_argument("--dest", type=Path, default=DEST)

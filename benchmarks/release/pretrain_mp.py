@@ -2,7 +2,9 @@
 
 The shipped ``oqmd-irnet17`` learned OQMD formation enthalpies. This script trains the
 same network with the same recipe (batch 256, AdamW, cosine schedule from 1e-3, absolute
-error) on one of the large Materials Project tasks in ``../shared/data/matbench``:
+error) on one of the large Materials Project tasks in the Matbench folder of the benchmark
+data (``--data-home``; by default ``matbench/`` in ``$SKLEARN_IRNET_BENCHMARK_DATA``, else in
+``../shared/data``):
 
 - ``matbench_mp_gap``: 106,113 PBE band gaps (eV), a source for metal/gap tasks;
 - ``matbench_mp_e_form``: 132,752 formation energies (eV/atom), a second DFT database
@@ -20,8 +22,8 @@ Experimental datasets share many formulas with the Materials Project; their
 
 Example::
 
-    python benchmarks/pretrain_mp.py --task matbench_mp_gap --epochs 60 --threads 1 \\
-        --save-model runs/mp_gap_irnet17.safetensors
+    python benchmarks/release/pretrain_mp.py --task matbench_mp_gap --epochs 60 \\
+        --threads 1 --save-model runs/mp_gap_irnet17.safetensors
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/release/
 from _oqmd_common import ROOT, log, machine  # noqa: E402
+from _settings import RESULTS, add_options, shared_data  # noqa: E402
 
-DATA_HOME = ROOT.parent / "shared" / "data" / "matbench"
 # target column and how the polymorphs of one formula are merged
 TASKS = {"matbench_mp_gap": ("gap pbe", "median"), "matbench_mp_e_form": ("e_form", "min")}
 
@@ -46,23 +49,22 @@ TASKS = {"matbench_mp_gap": ("gap pbe", "median"), "matbench_mp_e_form": ("e_for
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=sorted(TASKS), default="matbench_mp_gap")
-    parser.add_argument("--data-home", type=Path, default=DATA_HOME)
+    add_options(parser, "data_home")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--threads", type=int, default=1)
+    add_options(parser, "threads")
     parser.add_argument("--test-share", type=float, default=0.1)
     parser.add_argument("--validation-share", type=float, default=0.1)
     parser.add_argument("--save-model", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=None,
-                        help="results folder (default benchmarks/results/<task>_pretrain)")
+    add_options(parser, "out")  # default: benchmarks/results/<task>_pretrain
     args = parser.parse_args(argv)
     short = args.task.removeprefix("matbench_")
     args.data = args.data_home / f"{args.task}.csv.gz"
     args.cache = ROOT / "runs" / f"{short}_magpie.npz"
     args.checkpoint_dir = ROOT / "runs" / f"{short}_ckpt"
     if args.out is None:
-        args.out = ROOT / "benchmarks" / "results" / f"{short}_pretrain"
+        args.out = RESULTS / f"{short}_pretrain"
     return args
 
 
@@ -107,7 +109,7 @@ def test_rows(n_rows: int, share: float) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not args.data.is_file() and not args.cache.is_file():
-        print(f"{args.data} not found (see ../shared/data/README.md)", file=sys.stderr)
+        print(f"{args.data} not found (see {shared_data() / 'README.md'})", file=sys.stderr)
         return 1
     import torch
 
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{errors[metal].mean() if metal.any() else float('nan'):.4f}, others "
         f"{errors[~metal].mean():.4f}); train {minutes:.1f} min")
     record = {
-        "command": "python benchmarks/pretrain_mp.py " + " ".join(sys.argv[1:]),
+        "command": "python benchmarks/release/pretrain_mp.py " + " ".join(sys.argv[1:]),
         "data": str(args.data.name), "merge_polymorphs": TASKS[args.task][1],
         "n_train": int(len(y_train)), "n_test": int(len(y_test)),
         "epochs": args.epochs, "test_mae": mae, "train_minutes": round(minutes, 2),

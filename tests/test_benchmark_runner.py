@@ -1,0 +1,68 @@
+"""``python -m benchmarks``: the one runner of the named studies, on the data shipped
+inside pymatgen (no shared data needed)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _runner(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "benchmarks", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=True)
+
+
+def test_list_names_every_study_with_its_folder():
+    out = _runner("list").stdout
+    for study in ("main_job", "main_job_nested_start", "expt_gap", "steels", "steels_dev",
+                  "expt_gap_dev", "main_job_dev"):
+        assert f"\n{study}: " in "\n" + out
+    assert "benchmarks/results/protocol/main_job" in out
+
+
+def test_unknown_model_is_refused_with_the_study_s_models(tmp_path):
+    with pytest.raises(subprocess.CalledProcessError) as error:
+        _runner("run", "main_job", "--quick", "--only", "ridge,nonsense",
+                "--out", str(tmp_path))
+    assert "main_job has no models ['nonsense']" in error.value.stderr
+
+
+def test_quick_run_saves_provenance_and_long_scores_and_resumes(tmp_path):
+    first = _runner("run", "main_job", "--quick", "--only", "ridge,irnet17",
+                    "--out", str(tmp_path)).stdout
+    assert "ridge: saved in" in first and "irnet17: saved in" in first
+    record = json.loads((tmp_path / "models" / "irnet17" / "provenance.json").read_text())
+    assert record["study"] == "main_job" and record["quick"] is True
+    run = record["run"]
+    assert run["argv"][-5:] == ["--quick", "--only", "ridge,irnet17", "--out", str(tmp_path)]
+    assert run["torch_threads"] == 1 and len(run["commit"]["commit"]) == 40
+    assert {"torch", "scikit-learn", "skorch"} <= set(run["versions"])
+    assert record["models"]["irnet17"]["params"]["max_iter"] == 2  # --quick's epochs
+    long = pd.read_csv(tmp_path / "scores_long.csv")
+    assert set(long["model"]) == {"ridge", "irnet17"} and set(long["split"]) == {0, 1}
+    assert {"mae", "rmse", "r2", "fit_time"} <= set(long["metric"])
+    assert len(long) == 2 * 2 * long["metric"].nunique()  # models x splits x metrics
+    wide = pd.read_csv(tmp_path / "scores.csv").set_index(["model", "split"])["mae"]
+    mae = long[long["metric"] == "mae"].set_index(["model", "split"])["value"]
+    pd.testing.assert_series_equal(mae.sort_index(), wide.sort_index(), check_names=False)
+    again = _runner("run", "main_job", "--quick", "--only", "ridge",
+                    "--out", str(tmp_path)).stdout
+    assert "ridge: saved already" in again  # a stopped study resumes, nothing refitted
+
+
+def test_development_study_reports_differences_over_outer_folds(tmp_path):
+    out = _runner("run", "main_job_dev", "--quick", "--only", "b128_e80,b128_e20",
+                  "--out", str(tmp_path)).stdout
+    record = json.loads((tmp_path / "models" / "b128_e20" / "provenance.json").read_text())
+    assert record["outer_fold_of_split"] == [0, 1]
+    table = [line for line in out.splitlines() if line.startswith("| b128_e")]
+    assert table[0].startswith("| b128_e80 |") and "[" in table[1]  # baseline first, Δ
+    report = _runner("report", "main_job_dev", "--out", str(tmp_path)).stdout
+    assert [line for line in report.splitlines() if line.startswith("| b128_e")] == table
