@@ -3,8 +3,11 @@
 
 :class:`IRNetBase` holds everything that does not depend on what the network predicts: the
 network built from the estimator's parameters, the skorch net and its schedule, solver,
-early stopping, warm starts and fine-tuning; resuming from checkpoints and persistence come
-from :mod:`~sklearn_irnet._resume` and :mod:`~sklearn_irnet._fitted_state`. A subclass says
+early stopping and warm starts. Each of the other jobs has its own module: resuming from
+checkpoints (:mod:`~sklearn_irnet._resume`), persistence
+(:mod:`~sklearn_irnet._fitted_state`), fine-tuning a pre-trained network
+(:mod:`~sklearn_irnet._fine_tuning`) and how a fit ended: warnings, recovery from
+divergence and the rollback of a failed fit (:mod:`~sklearn_irnet._fit_outcome`). A subclass says
 what its target is through a few hooks:
 
 - ``_validate_training_data(X, y, reset)``: checked X and the target as the network trains
@@ -24,11 +27,9 @@ failed fit back whole). The remaining hooks:
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import math
 import os
-import warnings
 from contextlib import nullcontext
 from numbers import Integral, Real
 from typing import Any
@@ -36,11 +37,10 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import Freezer, ProgressBar
+from skorch.callbacks import ProgressBar
 from skorch.helper import predefined_split
 
 from ._checkpoint import (
@@ -56,6 +56,8 @@ from ._data_parallel import (
     shared_seed,
     world,
 )
+from ._fine_tuning import FineTuningMixin
+from ._fit_outcome import FitOutcomeMixin, NetSnapshot
 from ._fitted_state import FittedStateMixin
 from ._numeric_embedding import NUMERIC_EMBEDDINGS
 from ._resume import ResumeMixin
@@ -79,14 +81,14 @@ from ._training import (
 )
 from .architecture import RESIDUAL_KINDS, architecture_to_string
 from .network import ACTIVATIONS, count_parameters
-from .network_config import NetworkConfig, resolve_output_init
-from .pretrained import load_for_inputs
+from .network_config import NetworkConfig
 
 _PREDICT_CHUNK = 8192
 
 
 
-class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
+class IRNetBase(FittedStateMixin, ResumeMixin, FineTuningMixin, FitOutcomeMixin,
+                BaseEstimator):
     """Training, persistence and fine-tuning shared by the IRNet estimators (private).
 
     Not an estimator by itself: :class:`~sklearn_irnet.IRNetRegressor` and
@@ -157,7 +159,7 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         previous_state = dict(self.__dict__)
         # a warm start trains the fitted net in place: keep what training changes
         continuing = self.warm_start and hasattr(self, "net_")
-        previous_net = _NetSnapshot(self.net_) if continuing else None
+        previous_net = NetSnapshot(self.net_) if continuing else None
         try:
             return self._fit(X, y)
         except BaseException:
@@ -329,44 +331,6 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
                 f"n_samples = {n_samples}: 1 sample is not enough."
             )
 
-    def _pretrained_model(self, X: np.ndarray) -> Any:
-        """The model named by ``pretrained``, checked against X."""
-        source = load_for_inputs(self.pretrained, X.shape[1],
-                                 getattr(self, "feature_names_in_", None))
-        n_stacks = len(source.network_config_.stacks)
-        if self.freeze_stacks > n_stacks:
-            raise ValueError(f"freeze_stacks={self.freeze_stacks}, but the pre-trained "
-                             f"network has only {n_stacks} hidden stacks.")
-        return source
-
-    def _fine_tuning_config(self, source: Any, n_outputs: int) -> NetworkConfig:
-        """The pre-trained network with an output layer for this target and this
-        estimator's ``dropout`` (a training-time setting with no weights of its own)."""
-        base = source.network_config_
-        output_init = resolve_output_init(self.output_init, base.stacks)
-        return self._with_own_dropout(
-            self._adapt_config(dataclasses.replace(base, n_outputs=n_outputs,
-                                                   output_init=output_init,
-                                                   n_members=self.n_members)))
-
-    def _with_own_dropout(self, config: NetworkConfig) -> NetworkConfig:
-        """``config`` with this estimator's ``dropout``: a pre-trained network takes it
-        when fine-tuned and keeps it through warm starts."""
-        return dataclasses.replace(config, dropout=float(self.dropout))
-
-    def _initial_network(self, config: NetworkConfig, source: Any) -> torch.nn.Module:
-        """A new network; with a pre-trained source, its hidden weights copied in (the net's
-        ``freezer`` callback keeps the first ``freeze_stacks`` stacks fixed)."""
-        module = config.build()
-        if source is None:
-            return module
-        new_parts = ("head.", "variance_head.", "member_scale")
-        hidden = {k: v for k, v in source.net_.module_.state_dict().items()
-                  if not k.startswith(new_parts)}
-        missing, unexpected = module.load_state_dict(hidden, strict=False)
-        assert not unexpected and all(k.startswith(new_parts) for k in missing)
-        return module
-
     def _fit_input_scaling(self, X: np.ndarray, source: Any = None) -> None:
         self.input_min_, self.input_max_ = X.min(axis=0), X.max(axis=0)
         if source is None:
@@ -475,11 +439,9 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         ]
         if self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=[])))
-        if self.pretrained is not None and self.freeze_stacks and config is not None:
-            # skorch's Freezer at the start of every epoch (not only the first), so that
-            # warm starts and resumed fits keep the stacks fixed too
-            frozen = [f"body.{i}.*" for i in range(config.n_blocks(self.freeze_stacks))]
-            callbacks.append(("freezer", Freezer(frozen, at=_every_epoch)))
+        freezer = self._freezer(config)
+        if freezer is not None:
+            callbacks.append(("freezer", freezer))
         callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
         device_type = torch.device(device).type
         optimizer_groups = {}
@@ -503,55 +465,6 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
         )
         net.initialize()
         return net
-
-    def _report_outcome(
-        self,
-        net: TabularNetBase,
-        stopper: ResumableEarlyStopping,
-        n_new_epochs: int,
-        diverged: TrainingDiverged | None,
-    ) -> None:
-        """Warn about interrupted or unconverged training; recover from divergence."""
-        if diverged is not None:
-            self._recover_from_divergence(net, stopper, diverged)
-        elif stopper.misses_ >= stopper.patience:
-            return
-        elif n_new_epochs < self.max_iter:
-            kept = "best weights so far" if self.early_stopping else "last weights"
-            warnings.warn(
-                f"Training was interrupted after {n_new_epochs} of max_iter={self.max_iter} "
-                f"epochs; the model is usable and keeps the {kept}.",
-                UserWarning,
-                stacklevel=5,
-            )
-        elif self.learning_rate == "constant":
-            warnings.warn(
-                f"Stopped after max_iter={self.max_iter} epochs while the monitored loss was "
-                "still improving; consider increasing max_iter.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
-
-    def _recover_from_divergence(
-        self, net: TabularNetBase, stopper: ResumableEarlyStopping, diverged: TrainingDiverged
-    ) -> None:
-        if stopper.best_model_weights_ is not None:
-            net.module_.load_state_dict(stopper.best_model_weights_)
-            warnings.warn(
-                f"Training diverged ({diverged}); the weights of the best validation epoch "
-                f"({stopper.best_epoch_}) were restored. Lower learning_rate_init or keep "
-                f"{self._SCALING_ADVICE}.",
-                UserWarning,
-                stacklevel=6,
-            )
-            return
-        fallback = ("no earlier epoch had a finite validation loss to fall back to"
-                    if self.early_stopping else "without early_stopping there are no best "
-                    "weights to fall back to")
-        raise FloatingPointError(
-            f"Training diverged: {diverged}, and {fallback}. Lower learning_rate_init, keep "
-            f"{self._SCALING_ADVICE}, or check X and y for extreme values."
-        )
 
     def _record_history(
         self, net: TabularNetBase, stopper: ResumableEarlyStopping, start: int
@@ -671,42 +584,8 @@ class IRNetBase(FittedStateMixin, ResumeMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
-def _every_epoch(net: TabularNetBase) -> bool:
-    """When skorch's ``Freezer`` applies: at the start of every epoch."""
-    return True
-
-
 def _silent(*args: Any, **kwargs: Any) -> None:
     """A skorch sink that drops messages (the estimator reports through warnings)."""
-
-
-class _NetSnapshot:
-    """What training changes in a fitted skorch net, to undo a failed warm start."""
-
-    def __init__(self, net: TabularNetBase) -> None:
-        self.net = net
-        self.module = copy.deepcopy(net.module_.state_dict())
-        self.optimizer_object = net.optimizer_  # a warm start may replace it (new solver)
-        self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
-        self.history = copy.deepcopy(net.history)
-        self.callbacks = list(net.callbacks_)
-        self.attributes = {name: getattr(net, name) for name in _NET_FIT_ATTRIBUTES
-                           if hasattr(net, name)}
-
-    def restore(self) -> None:
-        net = self.net
-        net.module_.load_state_dict(self.module)
-        net.optimizer_ = self.optimizer_object
-        net.optimizer_.load_state_dict(self.optimizer)
-        net.history = self.history
-        net.callbacks_ = self.callbacks
-        for name, value in self.attributes.items():
-            setattr(net, name, value)
-
-
-_NET_FIT_ATTRIBUTES = ("max_epochs", "lr", "optimizer", "iterator_train__shuffler",
-                       "iterator_train__batch_size", "iterator_valid__batch_size",
-                       "train_split", "verbose", "autocast_dtype")
 
 
 def _to_dataset(
