@@ -9,6 +9,13 @@ would have (bit for bit on a CPU without dropout).
 The checkpoint is one file, written to a temporary name and renamed, so a fit killed while
 writing leaves the previous epoch's checkpoint intact. It is read with
 ``torch.load(weights_only=True)``, which runs no code from the file.
+
+Why not skorch's ``Checkpoint`` and ``LoadInitState``: they write the parameters, the
+optimiser, the criterion and the history as separate files one after the other (a kill
+between two writes leaves a mixed set), and keep neither the batch order, the schedule
+position nor the early-stopping state, so a resumed
+fit would not end where an uninterrupted one does; nor do they check that the checkpoint
+belongs to the same parameters and data (:mod:`~sklearn_irnet._resume` does).
 """
 
 from __future__ import annotations

@@ -90,6 +90,8 @@ class BatchIterator:
         drop_singleton: bool = False,
         shard: tuple[int, int] = (0, 1),
     ) -> None:
+        if not isinstance(dataset, TensorDataset):
+            raise TypeError(f"BatchIterator slices a TensorDataset, got {type(dataset)}.")
         self.dataset = dataset
         self.batch_size = max(1, int(batch_size))
         self.shuffler = shuffler
@@ -133,8 +135,8 @@ class TrainingDiverged(RuntimeError):
 
 
 class TabularNetBase:
-    """What the estimators' skorch nets change in skorch's ``NeuralNet``: whole-tensor
-    batching and per-epoch loss bookkeeping.
+    """What the estimators' skorch nets change in skorch's ``NeuralNet``: per-epoch loss
+    bookkeeping, autocast, data-parallel training and BatchEnsemble members.
 
     A mixin put before skorch's :class:`~skorch.regressor.NeuralNetRegressor`
     (:class:`TabularNet`) or :class:`~skorch.classifier.NeuralNetClassifier`
@@ -142,8 +144,14 @@ class TabularNetBase:
     plus the validation metric ``valid_metric_name`` when a validation set is given) in the
     history as sample-weighted means.
 
-    Every override below says why skorch's own method does not do the job: a measurement
-    (files in ``benchmarks/results/``) or a feature skorch lacks.
+    Batches come from skorch's own ``iterator_train``/``iterator_valid`` parameters, set to
+    :class:`BatchIterator` by the estimators: slices of whole tensors instead of skorch's
+    ``DataLoader`` (per-row indexing and collation), 1.20x (batch 32) and 1.28x (batch 256)
+    the samples/s of a 4x256 network on one CPU thread
+    (``benchmarks/results/training_cpu_small_net.txt``; 0-8 % on IRNet-17/48, whose
+    arithmetic dominates, ``training_cpu.txt``). Every override below says why skorch's
+    own method does not do the job: a measurement (files in ``benchmarks/results/``) or a
+    feature skorch lacks.
     """
 
     #: history key of the validation score
@@ -151,9 +159,6 @@ class TabularNetBase:
 
     #: dtype name for ``torch.autocast`` around the forward pass, or None for float32
     autocast_dtype: str | None = None
-
-    #: ``(rank, world_size)`` of data-parallel training; ``(0, 1)`` trains in one process
-    shard: tuple[int, int] = (0, 1)
 
     #: the DistributedDataParallel wrapper of ``module_`` while it trains data-parallel
     ddp_module: torch.nn.Module | None = None
@@ -194,20 +199,15 @@ class TabularNetBase:
         # per epoch instead of per batch
         return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
 
-    def get_iterator(self, dataset: TensorDataset, training: bool = False) -> BatchIterator:
-        # slices of whole tensors instead of skorch's DataLoader (per-row indexing and
-        # collation): 1.20x (batch 32) and 1.28x (batch 256) the samples/s of a 4x256
-        # network on one CPU thread (results/training_cpu_small_net.txt); 0-8% on
-        # IRNet-17/48, whose arithmetic dominates (results/training_cpu.txt)
-        if not isinstance(dataset, TensorDataset):
-            raise TypeError("TabularNet only iterates over TensorDataset objects.")
-        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
-        kwargs.setdefault("batch_size", self.batch_size)
-        if not training:
-            kwargs.pop("shuffler", None)
-            kwargs["drop_singleton"] = False
-            return BatchIterator(dataset, **kwargs)
-        return BatchIterator(dataset, shard=self.shard, **kwargs)
+    @property
+    def shard(self) -> tuple[int, int]:
+        """``(rank, world_size)`` of data-parallel training; ``(0, 1)`` trains in one
+        process. Stored as the training iterator's parameter ``iterator_train__shard``."""
+        return getattr(self, "iterator_train__shard", (0, 1))
+
+    @shard.setter
+    def shard(self, value: tuple[int, int]) -> None:
+        self.iterator_train__shard = tuple(value)
 
     def _set_training(self, training: bool = True) -> None:
         # skorch calls this on every batch, and module.train() walks every submodule
