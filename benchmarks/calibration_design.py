@@ -17,8 +17,11 @@ seed 11 on the main job and Matbench's official *test* folds, never read here):
   (``ShuffleSplit(1, test_size=0.25, random_state=0)``), members at the defaults.
 
 ``--fit`` fits ``DeepEnsembleRegressor(IRNetRegressor(...), random_state=0)`` (5 members,
-calibration as shipped) on each development training split and saves, per split, the
-block rows' held-out quantities and the held-out rows' predictions (``split_<k>.npz``).
+calibration as shipped, or with ``--calibration-fraction``) on each development training
+split and saves, per split, the block rows' held-out quantities and the held-out rows'
+predictions (``split_<k>.npz``); ``--reference`` also fits the same ensemble with
+``calibration_fraction=None`` (every member on every row), whose MAE is what the
+calibration's held-out rows cost.
 ``--analyse`` compares, over the saved splits, the shipped std (``A``) with ``B``: ``A``
 times a factor per bin of the predicted value (5 quantile bins of the block rows'
 predictions; each bin's factor is its block rows' mean squared error over their mean
@@ -90,19 +93,29 @@ def fit_splits(args: argparse.Namespace) -> None:
         network["max_iter"] = args.epochs
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "run.json").write_text(json.dumps(
-        {"dataset": args.dataset, "network": network, **run_record(1)}, indent=1, default=str))
+        {"dataset": args.dataset, "network": network, "reference": args.reference,
+         "calibration_fraction": args.calibration_fraction, **run_record(1)},
+        indent=1, default=str))
     for k, (train, test) in enumerate(splits):
         path = args.out / f"split_{k}.npz"
         if path.exists():
             continue
         started = time.perf_counter()
         member = IRNetRegressor(random_state=0, n_threads=1, **network)
-        ensemble = DeepEnsembleRegressor(member, random_state=0).fit(X[train], y[train])
+        ensemble = DeepEnsembleRegressor(member, random_state=0,
+                                         calibration_fraction=args.calibration_fraction)
+        ensemble.fit(X[train], y[train])
+        reference = np.full(len(test), np.nan)
+        if args.reference:
+            uncalibrated = DeepEnsembleRegressor(member, random_state=0,
+                                                 calibration_fraction=None)
+            reference = uncalibrated.fit(X[train], y[train]).predict(X[test])
         residual, between, predicted = block_quantities(ensemble, X[train], y[train])
         mean, std = ensemble.predict(X[test], return_std=True)
         spread = ensemble.predict(X[test], return_std=True, calibrated=False)[1]
         np.savez(path, residual=residual, between=between, predicted=predicted,
                  y=y[test], mean=mean, std=std, spread=spread, n_members=5,
+                 reference_mean=reference,
                  weights=np.array([ensemble.spread_scale_[0], ensemble.std_floor_[0]]))
         print(f"{args.dataset} split {k}: {len(train)} rows, test MAE "
               f"{np.mean(np.abs(y[test] - mean)):.4g} ({time.perf_counter() - started:.0f} s)",
@@ -141,6 +154,8 @@ def analyse(out: Path) -> str:
         std_b = d["std"] * np.sqrt(factors[np.searchsorted(edges, d["mean"])])
         rows["A (shipped)"].append(scores(d["y"], d["mean"], d["std"]))
         rows["B (A x factor per predicted-value bin)"].append(scores(d["y"], d["mean"], std_b))
+    maes = [(np.mean(np.abs(d["y"] - d["mean"])), np.mean(np.abs(d["y"] - d["reference_mean"])))
+            for d in map(np.load, sorted(out.glob("split_*.npz")))]
     n_splits = len(rows["A (shipped)"])
     lines = [f"| std ({n_splits} development splits) | 68 % cover | 95 % cover | "
              "mean 95 % width | NLL |", "|---|---|---|---|---|"]
@@ -148,6 +163,13 @@ def analyse(out: Path) -> str:
         mean = {key: np.mean([s[key] for s in per_split]) for key in per_split[0]}
         lines.append(f"| {name} | {mean['cover68']:.3f} | {mean['cover95']:.3f} | "
                      f"{mean['width95']:.4g} | {mean['nll']:.4g} |")
+    calibrated, reference = np.array(maes).T
+    lines.append(f"\nMAE of the ensemble: {calibrated.mean():.4g} (mean over the splits)")
+    if np.isfinite(reference).all():
+        change = 100 * (calibrated / reference - 1)
+        lines.append(f"without calibration rows: {reference.mean():.4g}; per split "
+                     + ", ".join(f"{c:+.1f} %" for c in change)
+                     + f"; mean {change.mean():+.1f} %")
     return "\n".join(lines) + "\n"
 
 
@@ -156,12 +178,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dataset", choices=("main_job", "steels", "expt_gap"))
     parser.add_argument("--fit", action="store_true", help="fit the development splits")
     parser.add_argument("--analyse", action="store_true", help="compare the std designs")
+    parser.add_argument("--calibration-fraction", type=float, default=0.1,
+                        help="the ensemble's calibration_fraction (its default: 0.1)")
+    parser.add_argument("--reference", action="store_true",
+                        help="also fit the ensemble without calibration rows (its MAE)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="members' epochs (default: the dataset's settings; a smoke test)")
     add_options(parser, "out", "data_home")
     args = parser.parse_args(argv)
     if args.out is None:
-        args.out = RESULTS / "calibration_design" / args.dataset
+        args.out = (RESULTS / "calibration_design"
+                    / f"{args.dataset}_fraction{args.calibration_fraction:g}")
     if args.fit:
         import torch
 
