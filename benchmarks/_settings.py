@@ -10,8 +10,12 @@ next to this repository.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +70,46 @@ def run_record(threads: int | None = None) -> dict[str, Any]:
 
     return {"argv": list(sys.argv), "commit": package_commit(), **environment(),
             "torch_threads": threads, "load_average_at_start": list(os.getloadavg())}
+
+
+class _Tee(io.TextIOBase):
+    """A text stream that writes to two others."""
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.first, self.second = first, second
+
+    def write(self, text: str) -> int:
+        self.first.write(text)
+        self.second.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.first.flush()
+        self.second.flush()
+
+
+@contextlib.contextmanager
+def recorded_output(out: Path | None, threads: int | None = None) -> Iterator[None]:
+    """Print as usual; with ``out``, also write what is printed to that file, after a
+    machine-made first line: ``# run: `` and the JSON of :func:`run_record`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "result.txt"
+    >>> with recorded_output(path, threads=1):
+    ...     print("| network | samples/s |")
+    | network | samples/s |
+    >>> lines = path.read_text().splitlines()
+    >>> lines[0].startswith("# run: "), json.loads(lines[0][7:])["torch_threads"], lines[1]
+    (True, 1, '| network | samples/s |')
+    """
+    if out is None:
+        yield
+        return
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w") as file:
+        file.write("# run: " + json.dumps(run_record(threads), default=str) + "\n")
+        with contextlib.redirect_stdout(_Tee(sys.stdout, file)):
+            yield

@@ -6,9 +6,10 @@ layer, not the sines and cosines, is most of the extra cost. One process, one to
 thread (``--threads``), the same synthetic batch for every variant; each round times
 ``--steps`` optimiser steps (forward, MAE loss, backward, AdamW) of every variant in
 turn, and the table gives the median over the rounds and its ratio to the plain network.
-Example::
+``--out`` also writes what is printed to a file, after a machine-made header. Example::
 
-    python benchmarks/bench_numeric_embedding.py --threads 1 --rounds 7
+    python benchmarks/bench_numeric_embedding.py --threads 1 --rounds 7 \\
+        --out benchmarks/results/numeric_embedding_cost_1thread.txt
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _input_embeddings import periodic_irnet  # noqa: E402
-from _settings import add_options  # noqa: E402
+from _settings import add_options, recorded_output  # noqa: E402
 
 #: (n_frequencies, n_dims) of the periodic variants; None is the plain network
 VARIANTS = {"plain": None, "periodic 16x16 (the option)": (16, 16), "periodic 16x8": (16, 8),
@@ -52,12 +53,18 @@ def build_modules(n_features: int) -> dict[str, torch.nn.Module]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_options(parser, "threads")
+    add_options(parser, "threads", "out")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=10, help="steps per variant per round")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    with recorded_output(args.out, args.threads):
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
+    """Time every variant and print the table."""
     print(f"config: {vars(args)}; torch {torch.__version__}; cpus {os.cpu_count()}; "
           f"load average {os.getloadavg()}", flush=True)
     modules = build_modules(145)

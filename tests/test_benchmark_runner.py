@@ -66,3 +66,17 @@ def test_development_study_reports_differences_over_outer_folds(tmp_path):
     assert table[0].startswith("| b128_e80 |") and "[" in table[1]  # baseline first, Δ
     report = _runner("report", "main_job_dev", "--out", str(tmp_path)).stdout
     assert [line for line in report.splitlines() if line.startswith("| b128_e")] == table
+
+
+def test_one_data_setting_and_recorded_output(monkeypatch, tmp_path):
+    import doctest
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import _settings
+
+    assert doctest.testmod(_settings).failed == 0  # recorded_output's header and lines
+    monkeypatch.setenv(_settings.DATA_ENV, str(tmp_path))
+    assert _settings.matbench_home() == tmp_path / "matbench"
+    assert _settings.oqmd_file().parent == tmp_path / "oqmd"
+    with pytest.raises(ValueError, match="unknown shared options"):
+        _settings.add_options(__import__("argparse").ArgumentParser(), "outt")
