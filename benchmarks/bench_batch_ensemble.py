@@ -11,7 +11,8 @@ in a fresh process so that its peak resident memory is its own:
 
 Prints seconds per fit, the ratio to ``single``, peak resident memory of the process and
 the fitted model's parameter count, median of ``--repeats`` fits, configurations
-interleaved. Example::
+interleaved. ``--out`` also writes what is printed to a file, after a machine-made header
+(the child processes never write it). Example::
 
     python benchmarks/bench_batch_ensemble.py --members 4 --rows 2048 --epochs 5
 """
@@ -24,6 +25,10 @@ import os
 import statistics
 import subprocess
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options, recorded_output  # noqa: E402
 
 
 def fit_once(config: str, members: int, rows: int, epochs: int, batch_size: int) -> dict:
@@ -66,11 +71,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    add_options(parser, "out")
     args = parser.parse_args(argv)
-    if args.child is not None:
+    if args.child is not None:  # a child process: its JSON line only, never recorded
         print(json.dumps(fit_once(args.child, args.members, args.rows, args.epochs,
                                   args.batch_size)))
         return
+    with recorded_output(args.out, 1):
+        compare(args)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Fit every configuration in child processes and print the table."""
     print(f"config: {vars(args)}; 1 torch thread; load average {os.getloadavg()[0]:.2f}")
     configs = ("single", "batch_ensemble", "k_networks")
     runs: dict[str, list[dict]] = {c: [] for c in configs}

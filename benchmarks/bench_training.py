@@ -31,7 +31,7 @@ the network's linear layers (BatchNorm, activations and the optimiser step are n
 counted), so ``share = samples/s * 6 * weights / matmul FLOP/s``; it is printed for (a)
 and (b).
 
-Example::
+``--out`` also writes what is printed to a file, after a machine-made header. Example::
 
     python benchmarks/bench_training.py --threads 1 --rows 4096 --rounds 3
 """
@@ -43,11 +43,16 @@ import os
 import platform
 import resource
 import statistics
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options, recorded_output  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -68,6 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="add (f): the hand-written loop over torch.compile(module)")
     parser.add_argument("--unfused", action="store_true",
                         help="add (g): the hand-written loop with the unfused Adam step")
+    add_options(parser, "out")
     return parser.parse_args(argv)
 
 
@@ -242,6 +248,12 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     DEVICE = args.device
     torch.set_num_threads(args.threads)
+    with recorded_output(args.out, args.threads):
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
+    """Run every measurement and print the tables."""
     import skorch
 
     import sklearn_irnet

@@ -6,7 +6,8 @@ thread, ``--rows`` synthetic rows of 145 features, ``--epochs`` epochs) in fresh
 processes with the variable set as Dask sets it and unset (glibc's defaults, as
 :func:`sklearn_irnet.cluster.default_allocator_workers` leaves it), alternating over
 ``--rounds`` rounds, and prints the median seconds per epoch of each and their ratio,
-per batch size. Example::
+per batch size. ``--out`` also writes what is printed to a file, after a machine-made
+header (the child processes never write it). Example::
 
     python benchmarks/bench_worker_allocator.py --rounds 3
 """
@@ -19,8 +20,12 @@ import os
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 from sklearn_irnet.cluster import DASK_TRIM_VARIABLE
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options, recorded_output  # noqa: E402
 
 FIT = """
 import json, sys, warnings
@@ -53,7 +58,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-sizes", default="32,256")
     parser.add_argument("--rounds", type=int, default=3)
+    add_options(parser, "out")
     args = parser.parse_args()
+    with recorded_output(args.out, 1):
+        compare(args)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Time both allocator settings in fresh processes and print one line per batch size."""
     print(f"IRNet-17, {args.rows} rows x 145, {args.epochs} timed epochs, 1 torch thread, "
           f"{args.rounds} alternating rounds; load average before {os.getloadavg()[0]:.2f}")
     for batch in (int(b) for b in args.batch_sizes.split(",")):

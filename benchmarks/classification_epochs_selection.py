@@ -12,7 +12,7 @@ score. Regression tasks (``IRNetRegressor``): MAE and RMSE. The official test ro
 touched, so the chosen network and budget can then be scored on them with ``sklearn-irnet
 matbench --models ... --max-epochs``.
 
-Example::
+``--out`` also writes what is printed to a file, after a machine-made header. Example::
 
     python benchmarks/classification_epochs_selection.py --task matbench_expt_is_metal \\
         --epochs 10,20,40,80 --n-jobs 2
@@ -41,7 +41,7 @@ from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _settings import add_options  # noqa: E402
+from _settings import add_options, recorded_output  # noqa: E402
 
 
 def score_budget(X: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, val_rows: np.ndarray,
@@ -70,7 +70,7 @@ def score_budget(X: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, val_rows: n
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_options(parser, "data_home", "n_jobs")
+    add_options(parser, "data_home", "n_jobs", "out")
     parser.add_argument("--task", default="matbench_expt_is_metal")
     parser.add_argument("--epochs", default="10,20,40,80")
     parser.add_argument("--folds", type=int, default=5, help="official folds used (first n)")
@@ -95,23 +95,24 @@ def main(argv: list[str] | None = None) -> int:
         fit_idx, val_idx = next(inner.split(train, y[train]))
         jobs += [(train[fit_idx], train[val_idx], epochs, fold, source)
                  for source in args.pretrained.split(",") for epochs in budgets]
-    print(f"{args.task}: {len(y)} rows; training rows of official folds 0-{args.folds - 1} "
-          f"split 80/20 ({'Stratified' if classification else ''}ShuffleSplit, "
-          f"random_state=fold); budgets {budgets}; "
-          f"pre-trained {args.pretrained}; "
-          f"torch threads 1, {args.n_jobs} processes; load {os.getloadavg()}", flush=True)
-    rows = Parallel(n_jobs=args.n_jobs)(
-        delayed(score_budget)(X, y, fit, val, epochs, fold, source, classification)
-        for fit, val, epochs, fold, source in jobs)
-    table = pd.DataFrame(rows)
-    print(table.to_markdown(index=False, floatfmt=".4f"))
-    scores = (dict(labels=("labels", "mean"), labels_std=("labels", "std"),
-                   proba=("proba", "mean"), brier=("brier", "mean")) if classification else
-              dict(mae=("mae", "mean"), mae_std=("mae", "std"), rmse=("rmse", "mean")))
-    summary = table.groupby(["pretrained", "epochs"]).agg(
-        **scores, seconds=("seconds", "median"))
-    print("\nmean over folds (validation rows only):")
-    print(summary.to_markdown(floatfmt=".4f"))
+    with recorded_output(args.out, 1):
+        print(f"{args.task}: {len(y)} rows; training rows of official folds 0-{args.folds - 1} "
+              f"split 80/20 ({'Stratified' if classification else ''}ShuffleSplit, "
+              f"random_state=fold); budgets {budgets}; "
+              f"pre-trained {args.pretrained}; "
+              f"torch threads 1, {args.n_jobs} processes; load {os.getloadavg()}", flush=True)
+        rows = Parallel(n_jobs=args.n_jobs)(
+            delayed(score_budget)(X, y, fit, val, epochs, fold, source, classification)
+            for fit, val, epochs, fold, source in jobs)
+        table = pd.DataFrame(rows)
+        print(table.to_markdown(index=False, floatfmt=".4f"))
+        scores = (dict(labels=("labels", "mean"), labels_std=("labels", "std"),
+                       proba=("proba", "mean"), brier=("brier", "mean")) if classification else
+                  dict(mae=("mae", "mean"), mae_std=("mae", "std"), rmse=("rmse", "mean")))
+        summary = table.groupby(["pretrained", "epochs"]).agg(
+            **scores, seconds=("seconds", "median"))
+        print("\nmean over folds (validation rows only):")
+        print(summary.to_markdown(floatfmt=".4f"))
     return 0
 
 

@@ -12,7 +12,8 @@ Every fit uses the estimator's defaults (today: AdamW, cosine schedule over 80 e
 batch 128); ``--legacy-epochs`` gives the first study's 30 (main job) and 40 (Matbench)
 epochs, which ran under the old defaults (constant rate, early stopping).
 
-Prints one line per dataset, network and initialisation, with the configuration. Example::
+Prints one line per dataset, network and initialisation, with the configuration.
+``--out`` also writes what is printed to a file, after a machine-made header. Example::
 
     python benchmarks/compare_output_init.py
 """
@@ -30,12 +31,12 @@ import numpy as np
 from sklearn.model_selection import KFold, cross_val_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _settings import add_options  # noqa: E402
+from _settings import add_options, recorded_output  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_options(parser, "data_home", "n_jobs")
+    add_options(parser, "data_home", "n_jobs", "out")
     parser.set_defaults(n_jobs=2)  # folds fitted in parallel
     parser.add_argument("--datasets", default="expt_formation_enthalpy,matbench_steels,"
                         "matbench_expt_gap")
@@ -64,27 +65,29 @@ def main(argv=None) -> None:
     from sklearn_irnet import IRNetRegressor
     from sklearn_irnet.featurize import MagpieFeaturizer
 
-    print(f"config: {vars(args)}; one torch thread per fold; cpus {os.cpu_count()}")
-    warnings.simplefilter("ignore")  # ConvergenceWarning at the epoch limit
-    for name in args.datasets.split(","):
-        try:
-            formulas, y, cv, legacy_epochs = load(name, args.data_home)
-        except (FileNotFoundError, OSError) as error:
-            print(f"{name}: skipped ({str(error).splitlines()[0]})")
-            continue
-        X = MagpieFeaturizer(column=None).fit_transform(formulas)
-        epochs = legacy_epochs if args.legacy_epochs else IRNetRegressor().max_iter
-        for architecture in args.architectures.split(","):
-            for output_init in ("glorot", "zero"):
-                model = IRNetRegressor(architecture=architecture, max_iter=epochs,
-                                       random_state=0, n_threads=1, output_init=output_init)
-                started = time.perf_counter()
-                scores = -cross_val_score(model, X, y, cv=cv, n_jobs=args.n_jobs,
-                                          scoring="neg_mean_absolute_error")
-                print(f"{name} ({len(y)} rows, {epochs} epochs) {architecture} "
-                      f"output_init={output_init}: MAE {scores.mean():.4f} +- "
-                      f"{scores.std():.4f} ({time.perf_counter() - started:.0f} s)",
-                      flush=True)
+    with recorded_output(args.out, 1):
+        print(f"config: {vars(args)}; one torch thread per fold; cpus {os.cpu_count()}")
+        warnings.simplefilter("ignore")  # ConvergenceWarning at the epoch limit
+        for name in args.datasets.split(","):
+            try:
+                formulas, y, cv, legacy_epochs = load(name, args.data_home)
+            except (FileNotFoundError, OSError) as error:
+                print(f"{name}: skipped ({str(error).splitlines()[0]})")
+                continue
+            X = MagpieFeaturizer(column=None).fit_transform(formulas)
+            epochs = legacy_epochs if args.legacy_epochs else IRNetRegressor().max_iter
+            for architecture in args.architectures.split(","):
+                for output_init in ("glorot", "zero"):
+                    model = IRNetRegressor(architecture=architecture, max_iter=epochs,
+                                           random_state=0, n_threads=1,
+                                           output_init=output_init)
+                    started = time.perf_counter()
+                    scores = -cross_val_score(model, X, y, cv=cv, n_jobs=args.n_jobs,
+                                              scoring="neg_mean_absolute_error")
+                    print(f"{name} ({len(y)} rows, {epochs} epochs) {architecture} "
+                          f"output_init={output_init}: MAE {scores.mean():.4f} +- "
+                          f"{scores.std():.4f} ({time.perf_counter() - started:.0f} s)",
+                          flush=True)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ through ``MatminerFeaturizer`` (about 3 CPU minutes for the 5,680 compositions).
 random forest and extra trees (500 trees, balanced class weights), and distance-weighted
 k-NN on the fractions (Manhattan distance).
 
-Example::
+``--out`` also writes what is printed to a file, after a machine-made header. Example::
 
     OMP_NUM_THREADS=1 python benchmarks/glass_inputs.py
     OMP_NUM_THREADS=1 python benchmarks/glass_inputs.py --inputs magpie,magpie+alloy
@@ -40,7 +40,7 @@ from sklearn_irnet.datasets import load_dataset
 from sklearn_irnet.featurize import make_featurizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _settings import add_options  # noqa: E402
+from _settings import add_options, recorded_output  # noqa: E402
 from threshold_bound import best_balanced_accuracy  # noqa: E402
 
 INPUTS = ("magpie", "fractions", "magpie+fractions", "magpie+alloy")
@@ -68,7 +68,7 @@ def _block(name: str, formulas: np.ndarray, n_jobs: int) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_options(parser, "data_home")
+    add_options(parser, "data_home", "out")
     parser.add_argument("--trees", type=int, default=500)
     parser.add_argument("--inputs", default="magpie,fractions,magpie+fractions",
                         help=f"comma-separated, from {', '.join(INPUTS)}")
@@ -85,33 +85,34 @@ def main(argv: list[str] | None = None) -> int:
     y = data.target.to_numpy(float).astype(int)
     rows = np.flatnonzero(np.asarray(data.test_fold) != 0)
     y_rows = y[rows]
-    print(f"matbench_glass: training rows of official fold 0: {len(rows)}, "
-          f"{y_rows.mean():.3f} glass-forming; inner stratified 5-fold CV\n")
-    print("| input | model | ROC-AUC (proba) | labels at 0.5 | labels at the training share "
-          "| best over thresholds | seconds |")
-    print("|---|---|---|---|---|---|---|")
-    inner = StratifiedKFold(5, shuffle=True, random_state=0)
-    forests = {
-        "random forest": RandomForestClassifier(args.trees, class_weight="balanced",
+    with recorded_output(args.out):
+        print(f"matbench_glass: training rows of official fold 0: {len(rows)}, "
+              f"{y_rows.mean():.3f} glass-forming; inner stratified 5-fold CV\n")
+        print("| input | model | ROC-AUC (proba) | labels at 0.5 | labels at the training share "
+              "| best over thresholds | seconds |")
+        print("|---|---|---|---|---|---|---|")
+        inner = StratifiedKFold(5, shuffle=True, random_state=0)
+        forests = {
+            "random forest": RandomForestClassifier(args.trees, class_weight="balanced",
+                                                    random_state=0, n_jobs=1),
+            "extra trees": ExtraTreesClassifier(args.trees, class_weight="balanced",
                                                 random_state=0, n_jobs=1),
-        "extra trees": ExtraTreesClassifier(args.trees, class_weight="balanced",
-                                            random_state=0, n_jobs=1),
-    }
-    runs = [(name, model, np.hstack([blocks[part] for part in name.split("+")]))
-            for name in inputs for model in forests.items()]
-    if "fractions" in inputs:
-        runs += [("fractions", (f"k-NN, k={k}", KNeighborsClassifier(
-            k, weights="distance", metric="manhattan")), blocks["fractions"])
-            for k in (5, 10, 20)]
-    for input_name, (model_name, model), X in runs:
-        started = time.perf_counter()
-        score = cross_val_predict(model, X[rows], y_rows, cv=inner,
-                                  method="predict_proba")[:, 1]
-        print(f"| {input_name} | {model_name} | {roc_auc_score(y_rows, score):.4f} | "
-              f"{balanced_accuracy_score(y_rows, score > 0.5):.4f} | "
-              f"{balanced_accuracy_score(y_rows, score > y_rows.mean()):.4f} | "
-              f"{best_balanced_accuracy(y_rows, score):.4f} | "
-              f"{time.perf_counter() - started:.0f} |", flush=True)
+        }
+        runs = [(name, model, np.hstack([blocks[part] for part in name.split("+")]))
+                for name in inputs for model in forests.items()]
+        if "fractions" in inputs:
+            runs += [("fractions", (f"k-NN, k={k}", KNeighborsClassifier(
+                k, weights="distance", metric="manhattan")), blocks["fractions"])
+                for k in (5, 10, 20)]
+        for input_name, (model_name, model), X in runs:
+            started = time.perf_counter()
+            score = cross_val_predict(model, X[rows], y_rows, cv=inner,
+                                      method="predict_proba")[:, 1]
+            print(f"| {input_name} | {model_name} | {roc_auc_score(y_rows, score):.4f} | "
+                  f"{balanced_accuracy_score(y_rows, score > 0.5):.4f} | "
+                  f"{balanced_accuracy_score(y_rows, score > y_rows.mean()):.4f} | "
+                  f"{best_balanced_accuracy(y_rows, score):.4f} | "
+                  f"{time.perf_counter() - started:.0f} |", flush=True)
     return 0
 
 

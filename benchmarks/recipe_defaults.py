@@ -8,7 +8,7 @@ defaults are not picked on the folds that the main job reports. Folds run one af
 other on one torch thread (state the machine's load when you quote the times).
 
 Prints one line per recipe with its parameters; ``--recipes`` selects some by name.
-Example::
+``--out`` also writes what is printed to a file, after a machine-made header. Example::
 
     python benchmarks/recipe_defaults.py --recipes old,cosine40,cosine80
 """
@@ -17,11 +17,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import KFold, cross_validate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options, recorded_output  # noqa: E402
 
 RECIPES: dict[str, dict] = {
     # the defaults before the schedule options existed
@@ -55,6 +60,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--recipes", default=",".join(RECIPES))
     parser.add_argument("--architecture", default="irnet17")
     parser.add_argument("--seed", type=int, default=1, help="seed of the folds")
+    add_options(parser, "out")
     return parser.parse_args(argv)
 
 
@@ -70,20 +76,21 @@ def main(argv=None) -> int:
     formulas, y = load_expt_formation_enthalpy(return_X_y=True)
     X = MagpieFeaturizer(column=None).fit_transform(formulas)
     folds = KFold(n_splits=5, shuffle=True, random_state=args.seed)
-    print(f"data: {len(y)} experimental formation enthalpies (eV/atom), {X.shape[1]} "
-          f"attributes; folds: {folds}; architecture {args.architecture}; torch "
-          f"{torch.__version__}, 1 thread; load average {os.getloadavg()}", flush=True)
-    for name in args.recipes.split(","):
-        params = {"architecture": args.architecture, "random_state": 0, **RECIPES[name]}
-        started = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            scores = cross_validate(IRNetRegressor(**params), X, y, cv=folds,
-                                    scoring="neg_mean_absolute_error")
-        mae = -scores["test_score"]
-        print(f"{name:14s} MAE {mae.mean():.4f} +- {mae.std():.4f} eV/atom  fit "
-              f"{np.mean(scores['fit_time']):.0f} s/fold  ({time.perf_counter() - started:.0f}"
-              f" s)  {RECIPES[name]}", flush=True)
+    with recorded_output(args.out, 1):
+        print(f"data: {len(y)} experimental formation enthalpies (eV/atom), {X.shape[1]} "
+              f"attributes; folds: {folds}; architecture {args.architecture}; torch "
+              f"{torch.__version__}, 1 thread; load average {os.getloadavg()}", flush=True)
+        for name in args.recipes.split(","):
+            params = {"architecture": args.architecture, "random_state": 0, **RECIPES[name]}
+            started = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores = cross_validate(IRNetRegressor(**params), X, y, cv=folds,
+                                        scoring="neg_mean_absolute_error")
+            mae = -scores["test_score"]
+            print(f"{name:14s} MAE {mae.mean():.4f} +- {mae.std():.4f} eV/atom  fit "
+                  f"{np.mean(scores['fit_time']):.0f} s/fold  "
+                  f"({time.perf_counter() - started:.0f} s)  {RECIPES[name]}", flush=True)
     return 0
 
 

@@ -13,7 +13,7 @@ probability (0.5 by default). This script reads the out-of-fold probabilities th
   it stays below a target, no threshold tuning (``TunedThresholdClassifierCV`` included)
   reaches the target with that model's probabilities.
 
-Example::
+``--out`` also writes what is printed to a file, after a machine-made header. Example::
 
     python benchmarks/threshold_bound.py \\
         benchmarks/results/matbench_classification_balanced/matbench_glass \\
@@ -23,11 +23,15 @@ Example::
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _settings import add_options, recorded_output  # noqa: E402
 
 
 def best_balanced_accuracy(y_true: np.ndarray, score: np.ndarray) -> float:
@@ -60,17 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path,
                         help="result folders holding a predictions.csv of a binary task")
+    add_options(parser, "out")
     args = parser.parse_args(argv)
-    for folder in args.folders:
-        predictions = pd.read_csv(folder / "predictions.csv")
-        print(f"### {folder}\n")
-        print("| model | ROC-AUC (labels) | best over thresholds, chosen on the test fold "
-              "(oracle bound) | ROC-AUC (proba) |")
-        print("|---|---|---|---|")
-        for model, row in threshold_bounds(predictions).iterrows():
-            print(f"| {model} | {row['labels']:.4f} | {row['oracle_threshold']:.4f} | "
-                  f"{row['proba']:.4f} |")
-        print()
+    with recorded_output(args.out):
+        for folder in args.folders:
+            predictions = pd.read_csv(folder / "predictions.csv")
+            print(f"### {folder}\n")
+            print("| model | ROC-AUC (labels) | best over thresholds, chosen on the test fold "
+                  "(oracle bound) | ROC-AUC (proba) |")
+            print("|---|---|---|---|")
+            for model, row in threshold_bounds(predictions).iterrows():
+                print(f"| {model} | {row['labels']:.4f} | {row['oracle_threshold']:.4f} | "
+                      f"{row['proba']:.4f} |")
+            print()
     return 0
 
 

@@ -8,7 +8,8 @@ chosen settings can then be reported on them by ``sklearn-irnet compare`` withou
 Networks run one after the other on one torch thread.
 
 Prints one line per variant (mean validation MAE over the outer folds, fit seconds) and the
-exact parameters. Example::
+exact parameters. ``--out`` also writes what is printed to a file, after a machine-made
+header. Example::
 
     python benchmarks/transfer_selection.py --folds 3 --variants scratch,tune40,tune40_slow
 
@@ -38,6 +39,7 @@ from _main_job import (  # noqa: E402
     nested_splits,
     outer_folds,
 )
+from _settings import add_options, recorded_output  # noqa: E402
 
 MAIN_JOB = dict(MAIN_JOB_NETWORK)
 
@@ -110,6 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=5, help="outer folds used (first n)")
     parser.add_argument("--pretrained", default="oqmd-irnet17",
                         help="shipped model name or model file to fine-tune")
+    add_options(parser, "out")
     return parser.parse_args(argv)
 
 
@@ -221,44 +224,45 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(1)
     X, y, groups = main_job_data()
-    print(f"data: {len(y)} rows, {X.shape[1]} features; outer folds {outer_folds(groups)!r} "
-          f"(first {args.folds}); inner split {INNER_SPLIT}; torch threads 1; "
-          f"load {os.getloadavg()}", flush=True)
-    folds = list(nested_splits(X, y, groups, args.folds))
-    predictions: dict[str, list[np.ndarray]] = {}  # validation predictions per variant
-    seconds: dict[str, list[float]] = {}
+    with recorded_output(args.out, 1):
+        print(f"data: {len(y)} rows, {X.shape[1]} features; outer folds {outer_folds(groups)!r} "
+              f"(first {args.folds}); inner split {INNER_SPLIT}; torch threads 1; "
+              f"load {os.getloadavg()}", flush=True)
+        folds = list(nested_splits(X, y, groups, args.folds))
+        predictions: dict[str, list[np.ndarray]] = {}  # validation predictions per variant
+        seconds: dict[str, list[float]] = {}
 
-    def run(name: str) -> None:
-        if name in predictions:
-            return
-        spec = VARIANTS[name]
-        if spec.get("route") == "blend":
-            first, second = spec["parts"]
-            run(first)
-            run(second)
-            weight = spec["weight"]
-            predictions[name] = [weight * a + (1 - weight) * b for a, b in
-                                 zip(predictions[first], predictions[second], strict=True)]
-            seconds[name] = [a + b for a, b in zip(seconds[first], seconds[second],
-                                                    strict=True)]
-            return
-        predictions[name], seconds[name] = [], []
-        for _fold, fit_rows, val_rows, _test in folds:
-            model = build(name, args.pretrained)
-            started = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(X[fit_rows], y[fit_rows])
-            seconds[name].append(time.perf_counter() - started)
-            predictions[name].append(model.predict(X[val_rows]))
+        def run(name: str) -> None:
+            if name in predictions:
+                return
+            spec = VARIANTS[name]
+            if spec.get("route") == "blend":
+                first, second = spec["parts"]
+                run(first)
+                run(second)
+                weight = spec["weight"]
+                predictions[name] = [weight * a + (1 - weight) * b for a, b in
+                                     zip(predictions[first], predictions[second], strict=True)]
+                seconds[name] = [a + b for a, b in zip(seconds[first], seconds[second],
+                                                        strict=True)]
+                return
+            predictions[name], seconds[name] = [], []
+            for _fold, fit_rows, val_rows, _test in folds:
+                model = build(name, args.pretrained)
+                started = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model.fit(X[fit_rows], y[fit_rows])
+                seconds[name].append(time.perf_counter() - started)
+                predictions[name].append(model.predict(X[val_rows]))
 
-    for name in args.variants.split(","):
-        run(name)
-        maes = [float(np.mean(np.abs(p - y[val_rows])))
-                for p, (_f, _fit, val_rows, _t) in zip(predictions[name], folds, strict=True)]
-        print(f"{name:16s} validation MAE {np.mean(maes):.4f} ± {np.std(maes):.4f} "
-              f"(folds: {', '.join(f'{m:.4f}' for m in maes)}); fit "
-              f"{np.median(seconds[name]):.0f} s median; {VARIANTS[name]}", flush=True)
+        for name in args.variants.split(","):
+            run(name)
+            maes = [float(np.mean(np.abs(p - y[val_rows])))
+                    for p, (_f, _fit, val_rows, _t) in zip(predictions[name], folds, strict=True)]
+            print(f"{name:16s} validation MAE {np.mean(maes):.4f} ± {np.std(maes):.4f} "
+                  f"(folds: {', '.join(f'{m:.4f}' for m in maes)}); fit "
+                  f"{np.median(seconds[name]):.0f} s median; {VARIANTS[name]}", flush=True)
     return 0
 
 
