@@ -267,12 +267,12 @@ class TabularNetBase:
 
 
 class TabularNet(TabularNetBase, NeuralNetRegressor):
-    """skorch's ``NeuralNetRegressor`` with :class:`TabularNetBase`'s batching; each
+    """skorch's ``NeuralNetRegressor`` with :class:`TabularNetBase`'s changes; each
     validation epoch records the R^2 as ``valid_r2``."""
 
 
 class TabularClassifierNet(TabularNetBase, NeuralNetClassifier):
-    """skorch's ``NeuralNetClassifier`` with :class:`TabularNetBase`'s batching, for class
+    """skorch's ``NeuralNetClassifier`` with :class:`TabularNetBase`'s changes, for class
     indices: the network outputs one logit per class (the estimator passes
     ``CrossEntropyLoss``) and each validation epoch records the accuracy as ``valid_acc``."""
 
