@@ -50,36 +50,26 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
 
 def periodic_irnet(frequency_scale: float = 0.1, n_frequencies: int = 16, n_dims: int = 16,
                    **params):
-    """``IRNetRegressor(numeric_embedding="periodic", **params)`` whose embedding has
-    ``n_frequencies`` frequencies of initial standard deviation ``frequency_scale`` and
-    ``n_dims`` dimensions per feature (the library's: 16, 0.1 and 16)."""
+    """IRNet-17 with the periodic embedding of ``n_frequencies`` frequencies of initial
+    standard deviation ``frequency_scale`` and ``n_dims`` dimensions per feature.
+
+    The library's embedding has 16 frequencies of scale 0.1 and ``embedding_dims``
+    dimensions: with those, this is ``IRNetRegressor(numeric_embedding="periodic",
+    embedding_dims=n_dims)``; other frequencies need a subclass that swaps the module.
+    """
     from sklearn_irnet import IRNetRegressor
     from sklearn_irnet._numeric_embedding import PeriodicEmbedding
+
+    params = {"numeric_embedding": "periodic", "embedding_dims": n_dims, **params}
+    if (frequency_scale, n_frequencies) == (0.1, 16):
+        return IRNetRegressor(**params)
 
     class PeriodicIRNet(IRNetRegressor):
         def _initial_network(self, config, source):
             module = super()._initial_network(config, source)
-            if (frequency_scale, n_frequencies, n_dims) == (0.1, 16, 16):
-                return module
             n_features = module.embedding.weight.shape[0]
             module.embedding = PeriodicEmbedding(n_features, n_frequencies, n_dims,
                                                  frequency_scale)
-            if n_dims != 16:  # the first hidden layer reads n_dims columns per feature
-                replace_first_linear(module, n_features * n_dims)
             return module
 
-    return PeriodicIRNet(numeric_embedding="periodic", **params)
-
-
-def replace_first_linear(module, n_inputs: int) -> None:
-    """Give the first hidden layer (and its shortcut projection) ``n_inputs`` inputs."""
-    import torch
-
-    block = module.body[0]
-    for owner, name in ((block.layer, "linear"), (block, "shortcut")):
-        old = getattr(owner, name)
-        if isinstance(old, torch.nn.Linear):
-            new = torch.nn.Linear(n_inputs, old.out_features)
-            torch.nn.init.xavier_uniform_(new.weight)
-            torch.nn.init.zeros_(new.bias)
-            setattr(owner, name, new)
+    return PeriodicIRNet(**params)

@@ -30,8 +30,8 @@ from _input_embeddings import periodic_irnet  # noqa: E402
 from _settings import add_options, recorded_output  # noqa: E402
 
 #: (n_frequencies, n_dims) of the periodic variants; None is the plain network
-VARIANTS = {"plain": None, "periodic 16x16 (the option)": (16, 16), "periodic 16x8": (16, 8),
-            "periodic 16x4": (16, 4), "periodic 8x8": (8, 8)}
+VARIANTS = {"plain": None, "periodic 16x16": (16, 16), "periodic 16x8": (16, 8),
+            "periodic 16x4 (the default)": (16, 4), "periodic 8x8": (8, 8)}
 
 
 def build_modules(n_features: int) -> dict[str, torch.nn.Module]:
@@ -42,7 +42,8 @@ def build_modules(n_features: int) -> dict[str, torch.nn.Module]:
     X = rng.normal(size=(256, n_features)).astype(np.float32)
     modules = {}
     for name, shape in VARIANTS.items():
-        model = (IRNetRegressor(max_iter=1, random_state=0) if shape is None else
+        model = (IRNetRegressor(max_iter=1, random_state=0, numeric_embedding=None)
+                 if shape is None else
                  periodic_irnet(n_frequencies=shape[0], n_dims=shape[1], max_iter=1,
                                 random_state=0))
         with warnings.catch_warnings():

@@ -80,7 +80,7 @@ def main(argv=None) -> None:
                 for output_init in ("glorot", "zero"):
                     model = IRNetRegressor(architecture=architecture, max_iter=epochs,
                                            random_state=0, n_threads=1,
-                                           output_init=output_init)
+                                           output_init=output_init, numeric_embedding=None)
                     started = time.perf_counter()
                     scores = -cross_val_score(model, X, y, cv=cv, n_jobs=args.n_jobs,
                                               scoring="neg_mean_absolute_error")

@@ -81,7 +81,8 @@ def main(argv=None) -> int:
               f"attributes; folds: {folds}; architecture {args.architecture}; torch "
               f"{torch.__version__}, 1 thread; load average {os.getloadavg()}", flush=True)
         for name in args.recipes.split(","):
-            params = {"architecture": args.architecture, "random_state": 0, **RECIPES[name]}
+            params = {"architecture": args.architecture, "random_state": 0,
+                      "numeric_embedding": None, **RECIPES[name]}
             started = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

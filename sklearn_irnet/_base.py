@@ -105,7 +105,8 @@ class IRNetBase(FittedStateMixin, ResumeMixin, FineTuningMixin, FitOutcomeMixin,
         "batch_norm": ["boolean"],
         "output_init": [StrOptions({"auto", "zero", "glorot"})],
         "n_members": [Interval(Integral, 1, None, closed="left")],
-        "numeric_embedding": [StrOptions(set(NUMERIC_EMBEDDINGS)), None],
+        "numeric_embedding": [StrOptions({"auto", *NUMERIC_EMBEDDINGS}), None],
+        "embedding_dims": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions(set(SOLVERS))],
@@ -223,12 +224,12 @@ class IRNetBase(FittedStateMixin, ResumeMixin, FineTuningMixin, FitOutcomeMixin,
                          ) -> tuple[NetworkConfig, Any]:
         """The network this fit trains, and the pre-trained model it starts from (or
         None): the fitted one on a warm start, else one built from the parameters."""
-        if self.pretrained is not None and self.numeric_embedding is not None:
+        if self.pretrained is not None and self.numeric_embedding not in (None, "auto"):
             # checked before the pre-trained file is read, and on warm starts too
             raise ValueError(
                 f"numeric_embedding={self.numeric_embedding!r} adds input layers that the "
                 f"pre-trained network {self.pretrained!r} does not have (it reads the "
-                "features themselves); set numeric_embedding=None to fine-tune it.")
+                "features themselves); set numeric_embedding=None (or 'auto') to fine-tune it.")
         source = None
         if continuing:
             config = (self._with_own_dropout(self.network_config_)
@@ -446,8 +447,10 @@ class IRNetBase(FittedStateMixin, ResumeMixin, FineTuningMixin, FitOutcomeMixin,
         device_type = torch.device(device).type
         optimizer_groups = {}
         if self.pretrained is not None and self.pretrained_lr_scale != 1.0:
+            # the pre-trained weights: the hidden layers and the input embedding, if any
             optimizer_groups["optimizer__param_groups"] = [
-                ("body.*", {"lr_scale": self.pretrained_lr_scale})
+                (pattern, {"lr_scale": self.pretrained_lr_scale})
+                for pattern in ("body.*", "embedding.*")
             ]
         net = self._net_class(
             module=module,

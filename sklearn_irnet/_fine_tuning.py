@@ -66,7 +66,9 @@ class FineTuningMixin:
         starts and resumed fits keep them fixed too; None when nothing is frozen."""
         if self.pretrained is None or not self.freeze_stacks or config is None:
             return None
-        frozen = [f"body.{i}.*" for i in range(config.n_blocks(self.freeze_stacks))]
+        # the input embedding, if the pre-trained network has one, comes before them
+        frozen = ["embedding.*",
+                  *(f"body.{i}.*" for i in range(config.n_blocks(self.freeze_stacks)))]
         return Freezer(frozen, at=_every_epoch)
 
 

@@ -233,7 +233,7 @@ RESIDUALS: dict[str, ResidualFamily] = {
 def _check_network_arguments(
     n_features: int, stacks: Sequence[StackLike], n_outputs: int, activation: str,
     dropout: float, output_init: str, variance_head: bool, n_members: int,
-    numeric_embedding: str | None,
+    numeric_embedding: str | None, embedding_dims: int,
 ) -> None:
     """Raise a ValueError naming the first argument of a network that cannot be built."""
     if n_members < 1:
@@ -254,6 +254,8 @@ def _check_network_arguments(
     if numeric_embedding is not None and numeric_embedding not in NUMERIC_EMBEDDINGS:
         raise ValueError(f"numeric_embedding must be None or one of "
                          f"{sorted(NUMERIC_EMBEDDINGS)}, got {numeric_embedding!r}.")
+    if embedding_dims < 1:
+        raise ValueError(f"embedding_dims must be >= 1, got {embedding_dims}.")
 
 
 class DeepRegressionNetwork(nn.Module):
@@ -301,8 +303,11 @@ class DeepRegressionNetwork(nn.Module):
         An embedding of each input feature before the hidden layers, kept in
         ``embedding``: ``"periodic"`` is a
         :class:`~sklearn_irnet._numeric_embedding.PeriodicEmbedding` (16 learned
-        frequencies and 16 dimensions per feature), so the first hidden layer reads
-        ``16 * n_features`` columns. BatchEnsemble members scale the embedded columns.
+        frequencies and ``embedding_dims`` dimensions per feature), so the first hidden
+        layer reads ``embedding_dims * n_features`` columns. BatchEnsemble members scale
+        the embedded columns.
+    embedding_dims : int, default=4
+        Dimensions per feature of the embedding (unused without one).
 
     Notes
     -----
@@ -333,15 +338,18 @@ class DeepRegressionNetwork(nn.Module):
         variance_head: bool = False,
         n_members: int = 1,
         numeric_embedding: str | None = None,
+        embedding_dims: int = 4,
     ) -> None:
         super().__init__()
         _check_network_arguments(n_features, stacks, n_outputs, activation, dropout,
-                                 output_init, variance_head, n_members, numeric_embedding)
+                                 output_init, variance_head, n_members, numeric_embedding,
+                                 embedding_dims)
         self.n_members = int(n_members)
         self.output_init = output_init
         self.embedding = None
         if numeric_embedding is not None:
-            self.embedding = NUMERIC_EMBEDDINGS[numeric_embedding](n_features)
+            self.embedding = NUMERIC_EMBEDDINGS[numeric_embedding](n_features,
+                                                                   n_dims=embedding_dims)
         n_inputs = n_features if self.embedding is None else self.embedding.n_outputs
         blocks: list[nn.Module] = []
         width = n_inputs
@@ -385,11 +393,19 @@ class DeepRegressionNetwork(nn.Module):
         """Glorot-uniform weights and zero biases for every linear layer; the output layer
         all zeros when ``output_init="zero"``."""
         for module in self.modules():
+            if module is self.variance_head:
+                continue  # drawn apart, below
             if isinstance(module, nn.Linear):
                 nn.init.xavier_uniform_(module.weight)
                 nn.init.zeros_(module.bias)
             elif isinstance(module, nn.BatchNorm1d):
                 module.reset_parameters()
+        if self.variance_head is not None:
+            # without drawing from torch's generator: the embedding, drawn next, starts
+            # as in a network without the variance head (so do the means' weights)
+            with torch.random.fork_rng(devices=[]):
+                nn.init.xavier_uniform_(self.variance_head.weight)
+            nn.init.zeros_(self.variance_head.bias)
         if self.embedding is not None:
             self.embedding.reset_parameters()
         if self.member_scale is not None:

@@ -35,6 +35,20 @@ def resolve_output_init(output_init: str, stacks: Sequence[StackSpec]) -> str:
     return "zero" if has_shortcuts else "glorot"
 
 
+def resolve_numeric_embedding(numeric_embedding: str | None) -> str | None:
+    """The embedding that ``numeric_embedding`` means for a network built from parameters.
+
+    ``"auto"`` is ``"periodic"``: a network trained from scratch embeds its inputs. A
+    pre-trained start never comes here; its network, read from its file, has none.
+
+    Examples
+    --------
+    >>> resolve_numeric_embedding("auto"), resolve_numeric_embedding(None)
+    ('periodic', None)
+    """
+    return "periodic" if numeric_embedding == "auto" else numeric_embedding
+
+
 @dataclasses.dataclass(frozen=True)
 class NetworkConfig:
     """Shape and initialisation of a :class:`~sklearn_irnet.network.DeepRegressionNetwork`.
@@ -60,7 +74,10 @@ class NetworkConfig:
         same name.
     numeric_embedding : str or None, default=None
         Embedding of the input features before the hidden layers, the estimator
-        parameter of the same name.
+        parameter of the same name, resolved (never ``"auto"``).
+    embedding_dims : int, default=4
+        Dimensions per feature of that embedding. Files written before this field existed
+        read as 16, the only width then.
 
     Examples
     --------
@@ -83,11 +100,12 @@ class NetworkConfig:
     variance_head: bool = False
     n_members: int = 1
     numeric_embedding: str | None = None
+    embedding_dims: int = 4
 
     #: estimator parameters read by :meth:`from_params`, with their defaults
     PARAMS = {"architecture": "irnet17", "residual": None, "activation": "relu",
               "dropout": 0.0, "batch_norm": True, "output_init": "auto", "n_members": 1,
-              "numeric_embedding": None}
+              "numeric_embedding": None, "embedding_dims": 4}
 
     @classmethod
     def from_params(
@@ -117,7 +135,8 @@ class NetworkConfig:
             batch_norm=bool(values["batch_norm"]),
             output_init=resolve_output_init(values["output_init"], stacks),
             n_members=int(values["n_members"]),
-            numeric_embedding=values["numeric_embedding"],
+            numeric_embedding=resolve_numeric_embedding(values["numeric_embedding"]),
+            embedding_dims=int(values["embedding_dims"]),
         )
 
     def n_blocks(self, n_stacks: int) -> int:
@@ -147,6 +166,7 @@ class NetworkConfig:
             variance_head=self.variance_head,
             n_members=self.n_members,
             numeric_embedding=self.numeric_embedding,
+            embedding_dims=self.embedding_dims,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,4 +179,7 @@ class NetworkConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> NetworkConfig:
         """Inverse of :meth:`to_dict`."""
         stacks, _ = resolve_architecture("-".join(data["stacks"]))
-        return cls(**{**data, "stacks": tuple(stacks)})
+        data = {**data, "stacks": tuple(stacks)}
+        if data.get("numeric_embedding") is not None:
+            data.setdefault("embedding_dims", 16)  # the one width of earlier versions
+        return cls(**data)

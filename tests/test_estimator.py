@@ -136,9 +136,10 @@ def test_best_validation_score_is_that_of_the_kept_epoch_with_tol(regression_dat
     # with tol > 0 the kept epoch is the last one that improved by more than tol, which
     # need not be the epoch with the lowest validation loss
     X, y = regression_data
+    # (a training run where that happens: the plain first layer's, at these settings)
     model = IRNetRegressor(**{**FAST_PARAMS, "early_stopping": True, "max_iter": 30,
                               "learning_rate": "constant", "tol": 0.05,
-                              "n_iter_no_change": 30}).fit(X, y)
+                              "n_iter_no_change": 30, "numeric_embedding": None}).fit(X, y)
     curve = np.array(model.validation_loss_curve_)
     stopper = model.net_.callbacks_[[n for n, _ in model.net_.callbacks_].index(
         "early_stopping")][1]
@@ -420,9 +421,12 @@ def test_inputs_far_outside_training_range_are_clipped():
     y = X[:, 0] + X[:, 1]
     X_new = X[:5].copy()
     X_new[:, 3] = 1.5
-    clipped = IRNetRegressor(architecture=[(32, 2)], max_iter=30, random_state=0).fit(X, y)
-    raw = IRNetRegressor(architecture=[(32, 2)], max_iter=30, random_state=0,
-                         clip_inputs=False).fit(X, y)
+    # without the numeric embedding, whose sines and cosines bound what a far-off input
+    # can do to the first layer: the plain linear first layer is where clipping matters
+    params = {"architecture": [(32, 2)], "max_iter": 30, "random_state": 0,
+              "numeric_embedding": None}
+    clipped = IRNetRegressor(**params).fit(X, y)
+    raw = IRNetRegressor(**params, clip_inputs=False).fit(X, y)
     X_edge = X_new.copy()
     X_edge[:, 3] = 2e-5  # the largest value seen in training
     np.testing.assert_array_equal(clipped.predict(X_new), clipped.predict(X_edge))
@@ -523,7 +527,9 @@ def test_batch_ensemble_trains_every_member_on_the_loss(regression_data):
     # a single network's parameters plus 3 input scales and 2 more output layers
     single = IRNetRegressor(**FAST_PARAMS).fit(X, y)
     width = net.head.in_features
-    assert model.n_parameters_ - single.n_parameters_ == 3 * X.shape[1] + 2 * (width + 1)
+    # (the input scales act on the embedded columns, embedding_dims per feature)
+    embedded = X.shape[1] * model.embedding_dims
+    assert model.n_parameters_ - single.n_parameters_ == 3 * embedded + 2 * (width + 1)
     with pytest.raises(ValueError, match="n_members"):
         model.embed(X)
     with pytest.raises(ValueError, match="variance"):
@@ -539,12 +545,13 @@ def test_periodic_embedding_fits_a_quickly_changing_feature_a_plain_first_layer_
     y = np.sin(5 * X[:, 0]) + 0.05 * rng.normal(size=400)
     params = {"architecture": "32BARx2-16BARx1", "max_iter": 40, "batch_size": 32,
               "learning_rate_init": 3e-3, "random_state": 0, "n_threads": 1}
-    plain = IRNetRegressor(**params).fit(X, y)
-    periodic = IRNetRegressor(numeric_embedding="periodic", **params).fit(X, y)
+    plain = IRNetRegressor(numeric_embedding=None, **params).fit(X, y)
+    periodic = IRNetRegressor(**params).fit(X, y)  # "auto": periodic, 4 dims per feature
     errors = [np.abs(m.predict(X_test) - np.sin(5 * X_test[:, 0])).mean()
               for m in (plain, periodic)]
     assert errors[1] < 0.25 * errors[0], errors  # measured: 0.04 against 0.44
     assert periodic.network_config_.numeric_embedding == "periodic"
+    assert periodic.network_config_.embedding_dims == 4
     # embed passes the inputs through the embedding: the output layer on the last
     # hidden block gives the (standardised) prediction
     net = periodic.net_.module_
@@ -556,5 +563,8 @@ def test_periodic_embedding_fits_a_quickly_changing_feature_a_plain_first_layer_
     path = save_model(periodic, tmp_path / "periodic")
     np.testing.assert_array_equal(load_model(path).predict(X_test), periodic.predict(X_test))
     periodic.set_params(warm_start=True, numeric_embedding=None)
+    with pytest.raises(ValueError, match="warm_start=True continues"):
+        periodic.fit(X, y)
+    periodic.set_params(numeric_embedding="periodic", embedding_dims=8)
     with pytest.raises(ValueError, match="warm_start=True continues"):
         periodic.fit(X, y)

@@ -173,20 +173,42 @@ def test_periodic_embedding_reads_each_feature_alone_and_feeds_the_first_layer()
     changed = (embedding(moved) != out).any(0)
     assert not changed[[0, 1, 4, 5]].any()
     stacks, _ = resolve_architecture("16BARx2-8BARx1")
-    net = DeepRegressionNetwork(5, stacks, 1, numeric_embedding="periodic")
-    assert net.body[0].layer.linear.in_features == 5 * 16
-    # the embedding's own weights (frequencies, per-feature linear layers) and 16 - 1
-    # more inputs per feature for the first layer and its shortcut projection (width 16)
     plain = DeepRegressionNetwork(5, stacks, 1)
-    added = 5 * 16 + 5 * 32 * 16 + 5 * 16 + 2 * (5 * 16 - 5) * 16
-    assert count_parameters(net) - count_parameters(plain) == added
+    for n_dims in (4, 16):  # 4: the default width
+        options = {} if n_dims == 4 else {"embedding_dims": n_dims}
+        net = DeepRegressionNetwork(5, stacks, 1, numeric_embedding="periodic", **options)
+        assert net.body[0].layer.linear.in_features == 5 * n_dims
+        assert net.embedding.weight.shape == (5, 32, n_dims)
+        # the embedding's own weights (16 frequencies, per-feature linear layers) and
+        # n_dims - 1 more inputs per feature for the first layer and its shortcut
+        # projection (width 16)
+        added = 5 * 16 + 5 * 32 * n_dims + 5 * n_dims + 2 * (5 * n_dims - 5) * 16
+        assert count_parameters(net) - count_parameters(plain) == added
     net.eval()
     with torch.no_grad():
         x = torch.randn(4, 5)
         np.testing.assert_allclose(net(x), net.head(net.body(net.embedding(x))), rtol=1e-6)
     members = DeepRegressionNetwork(5, stacks, 1, n_members=2, numeric_embedding="periodic")
-    assert members.member_scale.shape == (2, 80) and members.train()(x).shape == (8, 1)
+    assert members.member_scale.shape == (2, 20) and members.train()(x).shape == (8, 1)
     with pytest.raises(ValueError, match="numeric_embedding must be None or one of"):
         DeepRegressionNetwork(5, stacks, 1, numeric_embedding="fourier")
+    with pytest.raises(ValueError, match="embedding_dims must be >= 1, got 0"):
+        DeepRegressionNetwork(5, stacks, 1, numeric_embedding="periodic", embedding_dims=0)
     with pytest.raises(ValueError, match="frequency_scale > 0"):
         PeriodicEmbedding(3, frequency_scale=0.0)
+
+
+def test_network_config_reads_the_embedding_width_of_older_files():
+    from sklearn_irnet.network_config import NetworkConfig
+
+    config = NetworkConfig.from_params({"architecture": "16BARx2-8BARx1",
+                                        "numeric_embedding": "auto"}, n_features=5)
+    assert (config.numeric_embedding, config.embedding_dims) == ("periodic", 4)
+    data = config.to_dict()
+    assert NetworkConfig.from_dict(data) == config
+    del data["embedding_dims"]  # a file written when 16 was the only width
+    assert NetworkConfig.from_dict(data).embedding_dims == 16
+    plain = NetworkConfig.from_params({"architecture": "16BARx2-8BARx1",
+                                       "numeric_embedding": None}, n_features=5).to_dict()
+    del plain["embedding_dims"]
+    assert NetworkConfig.from_dict(plain).numeric_embedding is None

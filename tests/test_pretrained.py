@@ -17,8 +17,10 @@ pytestmark = [
     pytest.mark.slow,  # every test fine-tunes a network pre-trained in the module fixture
 ]
 
+# a source network as the shipped ones are: it reads the features themselves
 SOURCE_PARAMS = {"architecture": "64BARx2-32BARx2-1", "max_iter": 40, "batch_size": 64,
-                 "learning_rate_init": 3e-3, "early_stopping": False, "random_state": 0}
+                 "learning_rate_init": 3e-3, "early_stopping": False, "random_state": 0,
+                 "numeric_embedding": None}
 
 
 def _task(rng, n, shift=0.0):
@@ -49,6 +51,33 @@ def test_fine_tuning_starts_from_the_pretrained_network(source_file):
     assert frozen and all(np.array_equal(new[k], old[k]) for k in frozen)
     assert not np.array_equal(new["body.2.layer.linear.weight"],
                               old["body.2.layer.linear.weight"])  # trained further
+
+
+def test_a_source_with_a_numeric_embedding_keeps_it_frozen_and_scaled(tmp_path):
+    X, y = _task(np.random.RandomState(0), 600)
+    source = IRNetRegressor(**{**SOURCE_PARAMS, "numeric_embedding": "periodic",
+                               "max_iter": 5}).fit(X, y)
+    path = source.save(tmp_path / "embedded.safetensors")
+    X_new, y_new = _task(np.random.RandomState(1), 200, shift=0.3)
+    tuned = IRNetRegressor(pretrained=str(path), freeze_stacks=1, max_iter=3, batch_size=32,
+                           early_stopping=False, random_state=0).fit(X_new, y_new)
+    # "auto" keeps the source's own embedding (no second one): the same network shape
+    assert tuned.network_config_.numeric_embedding == "periodic"
+    assert tuned.network_config_.embedding_dims == 4
+    new, old = tuned.net_.module_.state_dict(), source.net_.module_.state_dict()
+    embedding = [k for k in new if k.startswith("embedding.")]
+    assert embedding and all(torch.equal(new[k], old[k]) for k in embedding)  # frozen
+    assert not torch.equal(new["body.2.layer.linear.weight"], old["body.2.layer.linear.weight"])
+    assert tuned.embed(X_new, layer=0).shape == (200, 64)
+    # pretrained_lr_scale acts on the embedding as on the hidden layers
+    scaled = IRNetRegressor(pretrained=str(path), pretrained_lr_scale=0.1, max_iter=1,
+                            early_stopping=False, random_state=0).fit(X_new, y_new)
+    names = dict(scaled.net_.module_.named_parameters())
+    rates = {id(p): group["lr"] for group in scaled.net_.optimizer_.param_groups
+             for p in group["params"]}
+    head_rate = rates[id(names["head.weight"])]  # the schedule's rate after one epoch
+    for name in ("embedding.weight", "body.0.layer.linear.weight"):
+        assert rates[id(names[name])] == pytest.approx(0.1 * head_rate)
 
 
 def _frozen_weights(model):
@@ -152,6 +181,9 @@ def test_pretrained_survives_clone_and_grid_search(source_file):
     assert clone(model).pretrained == str(source_file)
     search = GridSearchCV(model, {"freeze_stacks": [0, 2]}, cv=2).fit(X, y)
     assert search.best_estimator_.architecture_ == "64BARx2-32BARx2-1"
+    # numeric_embedding="auto" (the default) adds no embedding to a pre-trained start
+    assert model.numeric_embedding == "auto"
+    assert search.best_estimator_.network_config_.numeric_embedding is None
 
 
 def test_pretrained_errors_are_clear(source_file, tmp_path):
@@ -161,7 +193,7 @@ def test_pretrained_errors_are_clear(source_file, tmp_path):
     with pytest.raises(ValueError, match="only 2 hidden stacks"):
         IRNetRegressor(pretrained=str(source_file), freeze_stacks=3, max_iter=1).fit(X, y)
     model = IRNetRegressor(pretrained=str(source_file), numeric_embedding="periodic")
-    with pytest.raises(ValueError, match="set numeric_embedding=None to fine-tune"):
+    with pytest.raises(ValueError, match=r"set numeric_embedding=None \(or 'auto'\) to fine"):
         model.fit(X, y)
     assert not hasattr(model, "net_")
     with pytest.raises(ValueError, match="neither a shipped pre-trained model"):
