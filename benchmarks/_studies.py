@@ -1,7 +1,7 @@
 """The named studies of ``python -m benchmarks``: for each, its data, splits, estimators,
 seeds, results folder and the time it takes.
 
-Two kinds:
+Three kinds:
 
 - **reported** studies (``main_job``, ``main_job_nested_start``, ``expt_gap``,
   ``steels``): the headline comparisons under the comparison protocol, on splits never
@@ -12,6 +12,8 @@ Two kinds:
   configurations of ``benchmarks/_dev_configs.py`` on rows that no reported number
   touches: the official *training* folds split again, or the main job on seed 5. Choices
   (defaults, recipes) are made here and reported once on the studies above.
+- **ported** studies (``benchmarks/_ported_studies.py``): the studies that the user guide
+  cites and that were standalone scripts, with their scripts' data, splits and seeds.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _ported_studies import PORTED_STUDIES
 from _study import Data, Study, main_job, matbench, official
 from sklearn.model_selection import KFold, ShuffleSplit
 
@@ -150,4 +153,5 @@ STUDIES: dict[str, Study] = {study.name: study for study in [
           main_job, _main_job_dev_split, _dev_models, "dev/main_job",
           "about 6 min per configuration on 1 core",
           outer=lambda data: np.arange(5)),
+    *PORTED_STUDIES,
 ]}
