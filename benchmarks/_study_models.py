@@ -394,7 +394,7 @@ def _transfer_model(
         return _stacked_model(key, random_state, n_jobs, classify)
     if key in BLENDS:
         # equal weights, the a-priori choice (on the main job's validation rows they beat
-        # 0.7/0.3 and 0.8/0.2 in favour of the network: benchmarks/transfer_selection.py)
+        # 0.7/0.3 and 0.8/0.2 in favour of the network: study transfer_selection)
         return _blend(BLENDS[key], key, random_state, n_jobs, task, network_params)
     network_class = IRNetClassifier if classify else IRNetRegressor
     network = network_class(architecture="irnet17", random_state=random_state,
@@ -403,7 +403,7 @@ def _transfer_model(
     if start is not None:
         # the network settings apply as given: on validation rows of the main job's data,
         # no fine-tuning variant beat them by more than the fold spread
-        # (benchmarks/transfer_selection.py)
+        # (study transfer_selection of python -m benchmarks)
         network.set_params(pretrained=_pretrained_source(start))
     if key.endswith("_ensemble"):
         ensemble = DeepEnsembleClassifier if classify else DeepEnsembleRegressor
