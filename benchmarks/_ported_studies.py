@@ -102,7 +102,8 @@ _UNWEIGHTED = ("random_forest", "extra_trees", "hist_gradient_boosting",
                "logistic_regression", "dummy")
 _CLASSIFICATION_RUNS: dict[str, list[tuple[int, tuple[str, ...], tuple[str, ...]]]] = {
     # (max_iter of the networks, networks, baselines) of each committed run; the second
-    # run also had the hold-out sigmoid-calibrated IRNet-17 (--calibrate)
+    # run also had the hold-out sigmoid-calibrated IRNet-17 (--calibrate); balanced runs
+    # leave out the dummy, as the script did
     "expt_is_metal": [
         (20, ("irnet17",), _UNWEIGHTED),
         (80, ("irnet17",), _UNWEIGHTED[:-1]),
@@ -302,17 +303,16 @@ def _selection_studies() -> list[Study]:
     studies = []
     for task, classification in _MATBENCH.items():
         load, split = matbench(task, classification), _validation_split(classification)
+        guide = "docs/user_guide/" + ("classification.md" if classification else "transfer.md")
         studies.append(Study(
             f"epochs_selection_{task}", f"fine-tuning epochs and pre-trained start on "
-            f"{task}'s official training folds split 80/20 (seed = fold); "
-            "docs/user_guide/classification.md", load, split,
-            _epochs_models(task, classification), f"selection/epochs_{task}",
+            f"{task}'s official training folds split 80/20 (seed = fold); {guide}", load,
+            split, _epochs_models(task, classification), f"selection/epochs_{task}",
             "1 to 2 min per fit on 1 core (5 fits per model)"))
         studies.append(Study(
             f"blend_selection_{task}", f"candidates and blends on {task}'s official "
-            "training folds split 80/20 (seed = fold); docs/user_guide/classification.md "
-            "and transfer.md", load, split, _blend_models(task, classification),
-            f"selection/blends_{task}",
+            f"training folds split 80/20 (seed = fold); {guide}", load, split,
+            _blend_models(task, classification), f"selection/blends_{task}",
             "seconds per fit for trees, 2 min for networks and blends, on 1 core"))
     return studies
 
