@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _settings import RESULTS, add_options, run_record  # noqa: E402
+from _settings import DATA_ENV, RESULTS, add_options, run_record  # noqa: E402
 from _studies import STUDIES, Data, Study  # noqa: E402
 
 QUICK_SPLITS = 2
@@ -74,7 +74,11 @@ def run(study: Study, args: argparse.Namespace) -> Path:
     unknown = sorted(set(only) - set(models))
     if unknown:
         raise SystemExit(f"{study.name} has no models {unknown}; it has {sorted(models)}")
-    data = study.load(args.data_home)
+    try:
+        data = study.load(args.data_home)
+    except FileNotFoundError as error:
+        raise SystemExit(f"{study.name} needs data that is not there: {error} (the data "
+                         f"folder is ${DATA_ENV} or --data-home)") from None
     split = study_splits(study, data, args.quick)
     for name in only:
         out = folder / "models" / name

@@ -1,7 +1,7 @@
 """The named studies of ``python -m benchmarks``: for each, its data, splits, estimators,
 seeds, results folder and the time it takes.
 
-Two kinds:
+Three kinds:
 
 - **reported** studies (``main_job``, ``main_job_nested_start``, ``expt_gap``,
   ``steels``): the headline comparisons under the comparison protocol, on splits never
@@ -12,16 +12,18 @@ Two kinds:
   configurations of ``benchmarks/_dev_configs.py`` on rows that no reported number
   touches: the official *training* folds split again, or the main job on seed 5. Choices
   (defaults, recipes) are made here and reported once on the studies above.
+- **ported** studies (``benchmarks/_ported_studies.py``): the studies that the user guide
+  cites and that were standalone scripts, with their scripts' data, splits and seeds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _ported_studies import PORTED_STUDIES
+from _study import Data, Study, main_job, matbench, official
 from sklearn.model_selection import KFold, ShuffleSplit
 
 SEED = 2026
@@ -30,58 +32,6 @@ DEV_SEED = 5
 """The main job's split seed of the development studies (never used for a reported number)."""
 BASELINES = ("extra_trees", "random_forest", "hist_gradient_boosting", "ridge", "knn",
              "dummy")
-
-
-@dataclass
-class Data:
-    """Features, target and what the splits need (formula groups or official folds)."""
-
-    X: np.ndarray
-    y: np.ndarray
-    groups: np.ndarray | None = None
-    test_fold: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class Study:
-    """One named study.
-
-    ``split(data)`` returns the keyword arguments of
-    :func:`sklearn_irnet.compare.compare_models` that fix the splits; ``outer(data)``,
-    for development studies, the outer fold of every split (their table averages the
-    inner splits of one outer fold before the t interval over outer folds). ``beside``,
-    ``(study, names)``, puts the first repeat of the models ``names()`` saved by another
-    study into this one's table (same splits).
-    """
-
-    name: str
-    summary: str
-    load: Callable[[Path], Data]
-    split: Callable[[Data], dict[str, Any]]
-    models: Callable[[], dict[str, Any]]
-    folder: str
-    budget: str
-    outer: Callable[[Data], np.ndarray] | None = field(default=None)
-    beside: tuple[str, Callable[[], list[str]]] | None = None
-
-
-def _main_job(data_home: Path) -> Data:
-    from _main_job import main_job_data
-
-    X, y, groups = main_job_data()
-    return Data(X, y, groups=groups)
-
-
-def _matbench(task: str) -> Callable[[Path], Data]:
-    def load(data_home: Path) -> Data:
-        from sklearn_irnet.datasets import load_dataset
-        from sklearn_irnet.featurize import MagpieFeaturizer
-
-        data = load_dataset(f"matbench_{task}", data_home=data_home)
-        X = MagpieFeaturizer(column=None).fit_transform(data.formulas.to_numpy(dtype=object))
-        return Data(X, data.target.to_numpy(float), test_fold=np.asarray(data.test_fold))
-
-    return load
 
 
 def _reported_models(all_starts: bool) -> Callable[[], dict[str, Any]]:
@@ -138,10 +88,6 @@ def _first_repeat(data: Data) -> dict[str, Any]:
     return {"cv": list(splitter.split(data.X, data.y))[:5], "n_repeats": 1}
 
 
-def _official(data: Data) -> dict[str, Any]:
-    return {"test_fold": data.test_fold, "n_repeats": 1}
-
-
 def _dev_pairs(data: Data, inner: Any) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """``(outer, train, validation)`` rows: each official training fold split by ``inner``."""
     pairs = []
@@ -181,30 +127,31 @@ _EXPT_GAP_DEV = _dev_study(ShuffleSplit(1, test_size=0.25, random_state=0))
 STUDIES: dict[str, Study] = {study.name: study for study in [
     Study("main_job", "2,135 experimental formation enthalpies (pymatgen), 3x5 KFold by "
           "formula, seed 2026; README and docs/user_guide/comparing.md",
-          _main_job, _main_job_splits,
+          main_job, _main_job_splits,
           _reported_models(all_starts=True),
           "protocol/main_job", "about 4 h on 2 cores (15 splits x 11 models)"),
     Study("main_job_nested_start", "fine-tuning start chosen by inner 2-fold CV on the "
           "main job's first repeat; docs/user_guide/transfer.md",
-          _main_job, _first_repeat, _nested_start_models,
+          main_job, _first_repeat, _nested_start_models,
           "protocol/main_job_nested_start", "about 2 h on 2 cores (35 fits)",
           beside=("main_job", lambda: ["irnet17", *_starts()])),
     Study("expt_gap", "Matbench expt_gap, official folds; docs/user_guide/comparing.md",
-          _matbench("expt_gap"), _official, _reported_models(all_starts=False),
+          matbench("expt_gap"), official, _reported_models(all_starts=False),
           "protocol/expt_gap", "about 3 h on 2 cores"),
     Study("steels", "Matbench steels, official folds; docs/user_guide/comparing.md",
-          _matbench("steels"), _official, _reported_models(all_starts=False),
+          matbench("steels"), official, _reported_models(all_starts=False),
           "protocol/steels", "about 15 min on 2 cores"),
     Study("steels_dev", "configurations on steels' official training folds x KFold(4, "
           "seed 0), 20 fits each; docs/user_guide/defaults.md",
-          _matbench("steels"), _STEELS_DEV[0], _dev_models,
+          matbench("steels"), _STEELS_DEV[0], _dev_models,
           "dev/steels", "about 10 min per configuration on 1 core", outer=_STEELS_DEV[1]),
     Study("expt_gap_dev", "configurations on expt_gap's official training folds, 25 % of "
-          "each held out once (seed 0), 5 fits each", _matbench("expt_gap"),
+          "each held out once (seed 0), 5 fits each", matbench("expt_gap"),
           _EXPT_GAP_DEV[0], _dev_models, "dev/expt_gap",
           "about 15 min per configuration on 1 core", outer=_EXPT_GAP_DEV[1]),
     Study("main_job_dev", "configurations on the main job, KFold(5, seed 5), 5 fits each",
-          _main_job, _main_job_dev_split, _dev_models, "dev/main_job",
+          main_job, _main_job_dev_split, _dev_models, "dev/main_job",
           "about 6 min per configuration on 1 core",
           outer=lambda data: np.arange(5)),
+    *PORTED_STUDIES,
 ]}

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -26,7 +27,9 @@ from sklearn.ensemble import (
     VotingClassifier,
     VotingRegressor,
 )
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -391,7 +394,7 @@ def _transfer_model(
         return _stacked_model(key, random_state, n_jobs, classify)
     if key in BLENDS:
         # equal weights, the a-priori choice (on the main job's validation rows they beat
-        # 0.7/0.3 and 0.8/0.2 in favour of the network: benchmarks/transfer_selection.py)
+        # 0.7/0.3 and 0.8/0.2 in favour of the network: study transfer_selection)
         return _blend(BLENDS[key], key, random_state, n_jobs, task, network_params)
     network_class = IRNetClassifier if classify else IRNetRegressor
     network = network_class(architecture="irnet17", random_state=random_state,
@@ -400,7 +403,7 @@ def _transfer_model(
     if start is not None:
         # the network settings apply as given: on validation rows of the main job's data,
         # no fine-tuning variant beat them by more than the fold spread
-        # (benchmarks/transfer_selection.py)
+        # (study transfer_selection of python -m benchmarks)
         network.set_params(pretrained=_pretrained_source(start))
     if key.endswith("_ensemble"):
         ensemble = DeepEnsembleClassifier if classify else DeepEnsembleRegressor
@@ -408,3 +411,44 @@ def _transfer_model(
     return network
 
 
+def with_balanced_classes(model: Any) -> Any:
+    """``model`` with ``class_weight="balanced"`` on every step that has the parameter."""
+    return _with_class_weight(clone(model), type(model).__name__, "balanced")
+
+
+class HoldoutCalibrated(ClassifierMixin, BaseEstimator):
+    """Fit ``estimator`` on part of the data and calibrate its probabilities on the rest.
+
+    Parameters
+    ----------
+    estimator : classifier
+        The model to calibrate (cloned).
+    method : {"sigmoid", "isotonic"}, default="sigmoid"
+        Calibration map of :class:`~sklearn.calibration.CalibratedClassifierCV`.
+    holdout : float, default=0.1
+        Stratified share of the training data kept for the calibration.
+    random_state : int, default=0
+        Seed of the split.
+    """
+
+    def __init__(self, estimator: Any, *, method: str = "sigmoid", holdout: float = 0.1,
+                 random_state: int = 0) -> None:
+        self.estimator = estimator
+        self.method = method
+        self.holdout = holdout
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> HoldoutCalibrated:
+        X_fit, X_cal, y_fit, y_cal = train_test_split(
+            X, y, test_size=self.holdout, stratify=y, random_state=self.random_state)
+        model = clone(self.estimator).fit(X_fit, y_fit)
+        self.calibrated_ = CalibratedClassifierCV(FrozenEstimator(model),
+                                                  method=self.method).fit(X_cal, y_cal)
+        self.classes_ = self.calibrated_.classes_
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.calibrated_.predict_proba(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.calibrated_.predict(X)

@@ -40,8 +40,7 @@ from sklearn_irnet.reporting import MATBENCH_LEADERBOARD, leaderboard_markdown, 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _settings import add_options  # noqa: E402
-from _study_models import make_model  # noqa: E402
-from matbench_classification import with_balanced_classes  # noqa: E402
+from _study_models import make_model, with_balanced_classes  # noqa: E402
 
 CANDIDATES = ("random_forest", "extra_trees", "hist_gradient_boosting",
               "extra_trees_oqmd_prediction")

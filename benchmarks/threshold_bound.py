@@ -2,9 +2,12 @@
 
 Matbench scores its classification tasks by the ROC-AUC of hard labels, which for two
 classes is the balanced accuracy. A classifier's labels come from thresholding its
-probability (0.5 by default). This script reads the out-of-fold probabilities that
-``benchmarks/matbench_classification.py`` (or ``sklearn-irnet matbench``) wrote to
-``<folder>/<task>/predictions.csv`` and prints, per model and averaged over the folds:
+probability (0.5 by default). This script reads the out-of-fold probabilities of a
+``predictions.csv`` in each folder it is given: the results folder of ``python -m
+benchmarks run classification_<task>`` (after the run or ``report``), ``<folder>/<task>/``
+of ``sklearn-irnet matbench``, or those that the retired
+``benchmarks/matbench_classification.py`` wrote; it prints, per model and averaged over
+the folds:
 
 * the label ROC-AUC at the model's own labels (``y_pred``, what the leaderboard tables
   report);

@@ -191,7 +191,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
     ``CalibratedClassifierCV(IRNetClassifier(...), method="sigmoid", cv=3)`` (three more
     fits on two thirds of the data each), or fit it once and calibrate on a held-out set
     with ``CalibratedClassifierCV(FrozenEstimator(model), method="sigmoid")``.
-    ``benchmarks/matbench_classification.py`` measures this on Matbench.
+    ``python -m benchmarks run classification_<task> --only irnet17_sigmoid_balanced``
+    measures this on Matbench.
 
     Examples
     --------

@@ -110,7 +110,8 @@ class IRNetRegressor(RegressorMixin, IRNetBase):
         MAE, 30-40 epochs): IRNet-17 0.136 vs 0.265 eV/atom ("zero" vs "glorot") on the
         2,135 experimental formation enthalpies, 0.368 vs 0.464 eV on Matbench expt_gap,
         108.5 vs 139.6 MPa on steels; plain-17 0.415 vs 0.157 eV/atom, 0.574 vs 0.390 eV
-        and 156.0 vs 114.8 MPa (``benchmarks/compare_output_init.py``).
+        and 156.0 vs 114.8 MPa (the retired ``benchmarks/compare_output_init.py``,
+        ``benchmarks/results/output_init.txt``).
     n_members : int, default=1
         Implicit members trained at once in one network (BatchEnsemble, in the "mini"
         form of TabM, Gorishniy et al., ICLR 2025): each member multiplies the inputs by

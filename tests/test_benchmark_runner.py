@@ -19,12 +19,34 @@ def _runner(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300, check=True)
 
 
+PORTED = ("recipe_defaults", "output_init_main_job", "output_init_steels",
+          "output_init_expt_gap", "classification_expt_is_metal", "classification_glass",
+          "epochs_selection_expt_is_metal", "epochs_selection_glass",
+          "epochs_selection_expt_gap", "blend_selection_expt_is_metal",
+          "blend_selection_glass", "blend_selection_expt_gap", "transfer_selection")
+"""The studies that were standalone scripts (``benchmarks/_ported_studies.py``)."""
+
+
 def test_list_names_every_study_with_its_folder():
     out = _runner("list").stdout
     for study in ("main_job", "main_job_nested_start", "expt_gap", "steels", "steels_dev",
-                  "expt_gap_dev", "main_job_dev"):
+                  "expt_gap_dev", "main_job_dev", *PORTED):
         assert f"\n{study}: " in "\n" + out
     assert "benchmarks/results/protocol/main_job" in out
+    assert "recipe_defaults: " in out and "-> benchmarks/results/recipe_defaults\n" in out
+
+
+def test_ported_study_runs_quick_and_records_its_name(tmp_path):
+    # the cheapest ported study: pymatgen's data, one recipe, 2 splits of 2 epochs
+    out = _runner("run", "recipe_defaults", "--quick", "--only", "cosine40",
+                  "--out", str(tmp_path)).stdout
+    assert "cosine40: saved in" in out and "| cosine40 | 2 |" in out
+    record = json.loads((tmp_path / "models" / "cosine40" / "provenance.json").read_text())
+    assert record["study"] == "recipe_defaults" and record["quick"] is True
+    params = record["models"]["cosine40"]["params"]
+    assert params["numeric_embedding"] is None and params["learning_rate"] == "cosine"
+    assert params["max_iter"] == 2  # --quick's epochs (the recipe has 40)
+    assert set(pd.read_csv(tmp_path / "scores_long.csv")["split"]) == {0, 1}
 
 
 def test_unknown_model_is_refused_with_the_study_s_models(tmp_path):

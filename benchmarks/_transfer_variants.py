@@ -1,45 +1,22 @@
-"""Fine-tuning settings for the pre-trained OQMD network, chosen on validation rows only.
+"""The fine-tuning variants of the study ``transfer_selection`` (``python -m benchmarks
+run transfer_selection``; until 2026-12 the script ``benchmarks/transfer_selection.py``):
+the pre-trained OQMD network fine-tuned under other settings, trees on its activations or
+its estimate, and weighted blends of two variants, each by name.
 
-For each of the main job's outer folds (the 2,135 experimental formation enthalpies inside
-pymatgen, 145 Magpie attributes, the folds of ``sklearn-irnet compare``), the training rows
-are split again by formula (80 % fit, 20 % validation); every variant is fitted on the fit
-rows and scored on the validation rows. The outer test rows are never touched, so the
-chosen settings can then be reported on them by ``sklearn-irnet compare`` without bias.
-Networks run one after the other on one torch thread.
-
-Prints one line per variant (mean validation MAE over the outer folds, fit seconds) and the
-exact parameters. ``--out`` also writes what is printed to a file, after a machine-made
-header. Example::
-
-    python benchmarks/transfer_selection.py --folds 3 --variants scratch,tune40,tune40_slow
-
-Blend variants (``blend_<a>_<b>_<w>``) average the validation predictions of variants
-``a`` (weight ``w``) and ``b`` (``1 - w``), each fitted once.
+A blend variant (``blend_<a>_<b>_<w>``) is the weighted mean of the predictions of
+variants ``a`` (weight ``w``) and ``b`` (``1 - w``): a
+:class:`~sklearn.ensemble.VotingRegressor` of the two (the retired script fitted each
+once and averaged their predictions; the vote refits both members on the same rows with
+the same seeds).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-import time
-import warnings
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
+from _main_job import MAIN_JOB_NETWORK
 from skorch.callbacks import Callback
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _main_job import (  # noqa: E402
-    INNER_SPLIT,
-    MAIN_JOB_NETWORK,
-    main_job_data,
-    nested_splits,
-    outer_folds,
-)
-from _settings import add_options, recorded_output  # noqa: E402
 
 MAIN_JOB = dict(MAIN_JOB_NETWORK)
 
@@ -106,18 +83,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--folds", type=int, default=5, help="outer folds used (first n)")
-    parser.add_argument("--pretrained", default="oqmd-irnet17",
-                        help="shipped model name or model file to fine-tune")
-    add_options(parser, "out")
-    return parser.parse_args(argv)
 
-
-def build(name: str, pretrained: str) -> Any:
-    from sklearn.ensemble import ExtraTreesRegressor
+def build(name: str, pretrained: str = "oqmd-irnet17") -> Any:
+    """The estimator of variant ``name``; ``pretrained`` replaces the OQMD start."""
+    from sklearn.ensemble import ExtraTreesRegressor, VotingRegressor
     from sklearn.pipeline import make_pipeline
 
     from sklearn_irnet import IRNetRegressor
@@ -125,6 +94,10 @@ def build(name: str, pretrained: str) -> Any:
 
     params = dict(VARIANTS[name])
     route = params.pop("route", None)
+    if route == "blend":
+        weight = params["weight"]
+        return VotingRegressor([(part, build(part, pretrained)) for part in params["parts"]],
+                               weights=[weight, 1 - weight])
     if route == "trees":
         return ExtraTreesRegressor(n_estimators=100, random_state=0)
     if route == "features":
@@ -133,7 +106,7 @@ def build(name: str, pretrained: str) -> Any:
     if route == "prediction":
         return make_pipeline(PretrainedPrediction(pretrained),
                              ExtraTreesRegressor(n_estimators=100, random_state=0))
-    if params.get("pretrained") == "oqmd-irnet17":  # --pretrained replaces the OQMD start
+    if params.get("pretrained") == "oqmd-irnet17":  # ``pretrained`` replaces the OQMD start
         params["pretrained"] = pretrained
     callbacks = []
     strength = params.pop("decay_to_start", None)
@@ -158,6 +131,9 @@ class DecayToStart(Callback):
 
     def __init__(self, strength: float) -> None:
         self.strength = strength
+
+    def __repr__(self) -> str:  # what the run's provenance records
+        return f"DecayToStart(strength={self.strength!r})"
 
     def on_train_begin(self, net: Any, **kwargs: Any) -> None:
         self.start_ = {name: p.detach().clone()
@@ -184,6 +160,9 @@ class WeightAverage(Callback):
 
     def __init__(self, decay: float) -> None:
         self.decay = decay
+
+    def __repr__(self) -> str:  # what the run's provenance records
+        return f"WeightAverage(decay={self.decay!r})"
 
     def _averaged(self, net: Any) -> dict[str, torch.Tensor]:
         return {name: value for name, value in net.module_.state_dict().items()
@@ -214,58 +193,11 @@ class ReinitialiseTop(Callback):
     def __init__(self, first: int) -> None:
         self.first = first
 
+    def __repr__(self) -> str:  # what the run's provenance records
+        return f"ReinitialiseTop(first={self.first!r})"
+
     def on_train_begin(self, net: Any, **kwargs: Any) -> None:
         for block in net.module_.body[self.first:]:
             for layer in block.modules():
                 if layer is not block and hasattr(layer, "reset_parameters"):
                     layer.reset_parameters()
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    torch.set_num_threads(1)
-    X, y, groups = main_job_data()
-    with recorded_output(args.out, 1):
-        print(f"data: {len(y)} rows, {X.shape[1]} features; outer folds {outer_folds(groups)!r} "
-              f"(first {args.folds}); inner split {INNER_SPLIT}; torch threads 1; "
-              f"load {os.getloadavg()}", flush=True)
-        folds = list(nested_splits(X, y, groups, args.folds))
-        predictions: dict[str, list[np.ndarray]] = {}  # validation predictions per variant
-        seconds: dict[str, list[float]] = {}
-
-        def run(name: str) -> None:
-            if name in predictions:
-                return
-            spec = VARIANTS[name]
-            if spec.get("route") == "blend":
-                first, second = spec["parts"]
-                run(first)
-                run(second)
-                weight = spec["weight"]
-                predictions[name] = [weight * a + (1 - weight) * b for a, b in
-                                     zip(predictions[first], predictions[second], strict=True)]
-                seconds[name] = [a + b for a, b in zip(seconds[first], seconds[second],
-                                                        strict=True)]
-                return
-            predictions[name], seconds[name] = [], []
-            for _fold, fit_rows, val_rows, _test in folds:
-                model = build(name, args.pretrained)
-                started = time.perf_counter()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    model.fit(X[fit_rows], y[fit_rows])
-                seconds[name].append(time.perf_counter() - started)
-                predictions[name].append(model.predict(X[val_rows]))
-
-        for name in args.variants.split(","):
-            run(name)
-            maes = [float(np.mean(np.abs(p - y[val_rows])))
-                    for p, (_f, _fit, val_rows, _t) in zip(predictions[name], folds, strict=True)]
-            print(f"{name:16s} validation MAE {np.mean(maes):.4f} ± {np.std(maes):.4f} "
-                  f"(folds: {', '.join(f'{m:.4f}' for m in maes)}); fit "
-                  f"{np.median(seconds[name]):.0f} s median; {VARIANTS[name]}", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
