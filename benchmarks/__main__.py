@@ -6,6 +6,15 @@
     python -m benchmarks run STUDY [--only NAME,...] [--quick] [--n-jobs N] [--out DIR]
     python -m benchmarks report STUDY [--out DIR]
 
+Two kinds of study, marked in ``list``: comparisons (:class:`_study.Study`), described
+here, and script studies (:class:`_study.ScriptStudy`, ``benchmarks/_script_studies.py``),
+whose protocol is a benchmarks script: ``run`` calls the script's ``main`` with the argv
+that produced the committed results and the output option (``--out`` redirects it) and
+writes ``runner_provenance.json`` beside the output (``benchmarks/_script_runner.py``);
+``report`` prints the script's summary file or lists its output files; ``--only``,
+``--n-jobs`` and ``--data-home`` are refused, and ``--quick`` where the script has no
+cheap mode.
+
 ``run`` fits one model at a time with :func:`sklearn_irnet.compare.compare_models` on the
 study's splits and saves each in ``DIR/models/<model>/`` (scores, predictions, summary and
 a provenance record: the command line, commit, package versions, machine, torch threads,
@@ -29,8 +38,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _settings import DATA_ENV, RESULTS, add_options, run_record  # noqa: E402
-from _studies import STUDIES, Data, Study  # noqa: E402
+from _script_runner import report_script_study, run_script_study  # noqa: E402
+from _settings import DATA_ENV, RESULTS, add_options, matbench_home, run_record  # noqa: E402
+from _studies import STUDIES, Data, ScriptStudy, Study  # noqa: E402
 
 QUICK_SPLITS = 2
 QUICK_PARAMS = {"max_iter": 2, "n_estimators": 10}
@@ -75,7 +85,7 @@ def run(study: Study, args: argparse.Namespace) -> Path:
     if unknown:
         raise SystemExit(f"{study.name} has no models {unknown}; it has {sorted(models)}")
     try:
-        data = study.load(args.data_home)
+        data = study.load(args.data_home or matbench_home())
     except FileNotFoundError as error:
         raise SystemExit(f"{study.name} needs data that is not there: {error} (the data "
                          f"folder is ${DATA_ENV} or --data-home)") from None
@@ -87,7 +97,7 @@ def run(study: Study, args: argparse.Namespace) -> Path:
             continue
         model = quick_version(models[name]) if args.quick else models[name]
         started = time.perf_counter()
-        result = compare_models({name: model}, data.X, data.y, n_jobs=args.n_jobs,
+        result = compare_models({name: model}, data.X, data.y, n_jobs=args.n_jobs or 1,
                                 return_estimators=False, progress=print, **split)
         result.provenance.update(study=study.name, quick=args.quick, run=run_record(1))
         if study.outer is not None:
@@ -129,11 +139,12 @@ def first_repeat(result: Any) -> Any:
     return result
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: ``list``, ``run`` and ``report``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="the studies, what they measure and their budget")
+    commands.add_parser("list", help="the studies, their kind, what they measure and budget")
     for command in ("run", "report"):
         sub = add_options(commands.add_parser(command), "out", "data_home")
         sub.add_argument("study", choices=sorted(STUDIES))
@@ -141,17 +152,43 @@ def main(argv: list[str] | None = None) -> None:
             add_options(sub, "n_jobs")
             sub.add_argument("--only", default=None, help="comma-separated model names")
             sub.add_argument("--quick", action="store_true",
-                             help="smoke run: 2 splits, 2 epochs, 10 trees")
-    args = parser.parse_args(argv)
+                             help="smoke run: 2 splits, 2 epochs, 10 trees (comparisons); "
+                                  "the script's cheap argv (script studies that have one)")
+        # unset unless given: a script study refuses them, a comparison takes 1 and
+        # the data folder of $SKLEARN_IRNET_BENCHMARK_DATA
+        sub.set_defaults(n_jobs=None, data_home=None)
+    return parser
+
+
+def list_line(study: Study | ScriptStudy) -> str:
+    """One line of ``list``: name, kind, summary, budget and results folder."""
+    if isinstance(study, ScriptStudy):
+        kind = f"[script: {study.script} {' '.join(study.argv)}]"
+        return (f"{study.name}: {kind} {study.summary} [{study.budget}] -> "
+                f"benchmarks/results/{study.output}")
+    return (f"{study.name}: [comparison] {study.summary} [{study.budget}] -> "
+            f"benchmarks/results/{study.folder}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
     if args.command == "list":
         for study in STUDIES.values():
-            print(f"{study.name}: {study.summary} [{study.budget}] -> "
-                  f"benchmarks/results/{study.folder}")
+            print(list_line(study))
+        return
+    study = STUDIES[args.study]
+    if isinstance(study, ScriptStudy):
+        if args.command == "report":
+            print(report_script_study(study, args))
+            return
+        status = run_script_study(study, args, argv)
+        if status != 0:
+            raise SystemExit(f"{study.name}: {study.script} ended with status {status}")
         return
     import torch
 
     torch.set_num_threads(1)
-    study = STUDIES[args.study]
     if args.command == "run":
         folder = run(study, args)
         print(report(study, folder))

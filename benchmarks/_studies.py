@@ -15,6 +15,10 @@ Three kinds:
   (defaults, recipes) are made here and reported once on the studies above.
 - **ported** studies (``benchmarks/_ported_studies.py``): the studies that the user guide
   cites and that were standalone scripts, with their scripts' data, splits and seeds.
+
+These are comparisons (:class:`Study`). **Script** studies (:class:`ScriptStudy`) name
+committed results of the scripts whose protocol is not a comparison: the script and the
+argv that produced each.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 import numpy as np
 from _ported_studies import PORTED_STUDIES
-from _study import Data, Study, main_job, matbench, official
+from _study import Data, ScriptStudy, Study, main_job, matbench, official
 from sklearn.model_selection import KFold, ShuffleSplit
 
 SEED = 2026
@@ -128,7 +132,17 @@ _EXPT_GAP_DEV = _dev_study(ShuffleSplit(1, test_size=0.25, random_state=0))
 # was chosen on the first: the official folds disagreed with it (docs/user_guide/defaults.md)
 _EXPT_GAP_DEV_SEED1 = _dev_study(ShuffleSplit(1, test_size=0.25, random_state=1))
 
-STUDIES: dict[str, Study] = {study.name: study for study in [
+
+def _by_name(studies: list[Study | ScriptStudy]) -> dict[str, Study | ScriptStudy]:
+    """The studies by name; two of one name are an error."""
+    names = [study.name for study in studies]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"study names used twice: {twice}")
+    return dict(zip(names, studies, strict=True))
+
+
+STUDIES: dict[str, Study | ScriptStudy] = _by_name([
     Study("main_job", "2,135 experimental formation enthalpies (pymatgen), 3x5 KFold by "
           "formula, seed 2026; README and docs/user_guide/comparing.md",
           main_job, _main_job_splits,
@@ -162,4 +176,4 @@ STUDIES: dict[str, Study] = {study.name: study for study in [
           "about 6 min per configuration on 1 core",
           outer=lambda data: np.arange(5)),
     *PORTED_STUDIES,
-]}
+])

@@ -1,5 +1,6 @@
-"""What a named study of ``python -m benchmarks`` is made of (:class:`Study`, :class:`Data`)
-and what several studies share: the data loaders and the official Matbench folds."""
+"""What a named study of ``python -m benchmarks`` is made of (:class:`Study`, :class:`Data`;
+:class:`ScriptStudy` for a study whose protocol is a benchmarks script) and what several
+studies share: the data loaders and the official Matbench folds."""
 
 from __future__ import annotations
 
@@ -74,3 +75,57 @@ def matbench(task: str, classification: bool = False) -> Callable[[Path], Data]:
 def official(data: Data) -> dict[str, Any]:
     """Matbench's official five folds, as given."""
     return {"test_fold": data.test_fold, "n_repeats": 1}
+
+
+@dataclass(frozen=True)
+class ScriptStudy:
+    """One named study whose protocol is a benchmarks script (not a comparison).
+
+    ``python -m benchmarks run`` imports ``benchmarks/<module>.py`` and calls its
+    ``main(argv + [out_option, path])``, the path being ``benchmarks/results/<output>``
+    unless ``--out`` names another. ``argv`` is the command line that produced the
+    committed results, less the output option.
+
+    Parameters
+    ----------
+    name, summary, budget : str
+        As for :class:`Study`; ``summary`` says where the argv was found.
+    module : str
+        The script's module name in ``benchmarks/`` (``"uncertainty_calibration"``).
+    argv : tuple of str
+        The script's arguments, without the output option.
+    output : str
+        What the output option gets, relative to ``benchmarks/results``: a folder, or a
+        file (a name with a suffix, such as ``threshold_bound_x.md``).
+    out_option : str, default="--out"
+        The script's output option.
+    quick_argv : tuple of str or None, default=None
+        A genuinely cheap smoke run of the same protocol (``--quick``); None refuses it.
+    summary_file : str or None, default=None
+        A file inside ``output`` that ``report`` prints (``"summary.md"``); without it
+        ``report`` lists the output files (a file ``output`` is printed itself).
+    results : tuple of str, default=()
+        Glob patterns, inside ``output``, of the files this invocation writes (several
+        studies may share one folder); empty: every file there.
+    """
+
+    name: str
+    summary: str
+    module: str
+    argv: tuple[str, ...]
+    output: str
+    budget: str
+    out_option: str = "--out"
+    quick_argv: tuple[str, ...] | None = None
+    summary_file: str | None = None
+    results: tuple[str, ...] = ()
+
+    @property
+    def script(self) -> str:
+        """The script's path from the repository root."""
+        return f"benchmarks/{self.module}.py"
+
+    @property
+    def writes_file(self) -> bool:
+        """Whether ``output`` names a file rather than a folder."""
+        return Path(self.output).suffix != ""

@@ -1,10 +1,12 @@
 """``python -m benchmarks``: the one runner of the named studies, on the data shipped
 inside pymatgen (no shared data needed)."""
 
+import importlib
 import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -26,12 +28,11 @@ PORTED = ("recipe_defaults", "output_init_main_job", "output_init_steels",
           "blend_selection_glass", "blend_selection_expt_gap", "transfer_selection")
 """The studies that were standalone scripts (``benchmarks/_ported_studies.py``)."""
 
-
 def test_list_names_every_study_with_its_folder():
     out = _runner("list").stdout
     for study in ("main_job", "main_job_nested_start", "expt_gap", "steels", "steels_dev",
                   "expt_gap_dev", "main_job_dev", *PORTED):
-        assert f"\n{study}: " in "\n" + out
+        assert f"\n{study}: [comparison] " in "\n" + out
     assert "benchmarks/results/protocol/main_job" in out
     assert "recipe_defaults: " in out and "-> benchmarks/results/recipe_defaults\n" in out
 
@@ -102,3 +103,98 @@ def test_one_data_setting_and_recorded_output(monkeypatch, tmp_path):
     assert _settings.oqmd_file().parent == tmp_path / "oqmd"
     with pytest.raises(ValueError, match="unknown shared options"):
         _settings.add_options(__import__("argparse").ArgumentParser(), "outt")
+
+
+# --- script studies: a fake script in place of a real one -----------------------------
+
+
+@pytest.fixture
+def script_runner(monkeypatch, tmp_path):
+    """``benchmarks.__main__`` with two studies of the module ``fake_script``, whose
+    ``main`` records how it was called and returns ``calls.status``: ``fake`` (output
+    option ``--result``, a folder where ``main`` writes ``summary.md``, a quick argv) and
+    ``fake_slow`` (``--out``, a file, no quick argv)."""
+    runner = importlib.import_module("benchmarks.__main__")
+    from _study import ScriptStudy
+
+    calls = types.SimpleNamespace(seen=[], status=0)
+
+    def main(argv):
+        calls.seen.append({"argv": list(argv), "sys.argv": list(sys.argv),
+                           "cwd": Path.cwd()})
+        if "--result" in argv:  # the folder study; fake_slow writes nothing
+            out = Path(argv[argv.index("--result") + 1])
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "summary.md").write_text(f"fake summary of {argv[:-2]}\n")
+        return calls.status
+
+    monkeypatch.setitem(sys.modules, "fake_script", types.SimpleNamespace(main=main))
+    monkeypatch.setitem(runner.STUDIES, "fake", ScriptStudy(
+        "fake", "a fake script study", "fake_script", ("--alpha", "1"), "fake_out",
+        "seconds", out_option="--result", quick_argv=("--alpha", "0"),
+        summary_file="summary.md"))
+    monkeypatch.setitem(runner.STUDIES, "fake_slow", ScriptStudy(
+        "fake_slow", "no cheap mode", "fake_script", ("--alpha", "2"), "slow_out.md",
+        "hours"))
+    monkeypatch.chdir(tmp_path)  # the runner runs the script from the repository root
+    return runner, calls
+
+
+def test_script_study_calls_main_with_its_argv_and_records_provenance(script_runner,
+                                                                      tmp_path, capsys):
+    runner, calls = script_runner
+    runner.main(["list"])
+    assert "\nfake: [script: benchmarks/fake_script.py --alpha 1] a fake script study " \
+        "[seconds] -> benchmarks/results/fake_out\n" in "\n" + capsys.readouterr().out
+    out = tmp_path / "out"
+    runner.main(["run", "fake", "--out", "out"])  # relative to where the runner started
+    (call,) = calls.seen
+    assert call["argv"] == ["--alpha", "1", "--result", str(out)]
+    assert call["sys.argv"] == ["benchmarks/fake_script.py", *call["argv"]]
+    assert call["cwd"] == ROOT
+    (record,) = json.loads((out / "runner_provenance.json").read_text())
+    assert record["study"] == "fake" and record["kind"] == "script"
+    assert record["module"] == "benchmarks/fake_script.py"
+    assert record["argv"] == call["argv"] and record["quick"] is False
+    assert record["returncode"] == 0 and record["seconds"] >= 0
+    assert len(record["run"]["commit"]["commit"]) == 40
+    assert {"torch", "scikit-learn"} <= set(record["run"]["versions"])
+    assert record["runner_command"] == ["python", "-m", "benchmarks", "run", "fake", "--out",
+                                        "out"]
+    capsys.readouterr()
+    runner.main(["report", "fake", "--out", "out"])
+    assert capsys.readouterr().out == "fake summary of ['--alpha', '1']\n\n"
+    runner.main(["run", "fake", "--quick", "--out", "out"])
+    assert calls.seen[-1]["argv"][:2] == ["--alpha", "0"]  # the study's quick argv
+    records = json.loads((out / "runner_provenance.json").read_text())
+    assert [r["quick"] for r in records] == [False, True]  # one record per run
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--only", "a"], "--only is for comparison studies"),
+    (["--n-jobs", "2"], "--n-jobs is for comparison studies"),
+    (["--data-home", "."], "--data-home is for comparison studies"),
+])
+def test_script_study_refuses_comparison_options(script_runner, options, message):
+    runner, calls = script_runner
+    with pytest.raises(SystemExit, match=message):
+        runner.main(["run", "fake", *options, "--out", "out"])
+    assert calls.seen == []
+
+
+def test_script_study_without_cheap_mode_refuses_quick(script_runner):
+    runner, calls = script_runner
+    with pytest.raises(SystemExit, match="no cheap mode, so --quick is refused"):
+        runner.main(["run", "fake_slow", "--quick"])
+    assert calls.seen == []
+
+
+def test_script_study_fails_when_its_main_fails(script_runner, tmp_path):
+    runner, calls = script_runner
+    calls.status = 3
+    with pytest.raises(SystemExit, match="benchmarks/fake_script.py ended with status 3"):
+        runner.main(["run", "fake_slow", "--out", "slow.md"])
+    # an output file: the record lies next to it
+    (record,) = json.loads((tmp_path / "slow.runner_provenance.json").read_text())
+    assert record["argv"] == ["--alpha", "2", "--out", str(tmp_path / "slow.md")]
+    assert record["returncode"] == 3
