@@ -16,9 +16,10 @@ Three kinds:
 - **ported** studies (``benchmarks/_ported_studies.py``): the studies that the user guide
   cites and that were standalone scripts, with their scripts' data, splits and seeds.
 
-These are comparisons (:class:`Study`). **Script** studies (:class:`ScriptStudy`) name
-committed results of the scripts whose protocol is not a comparison: the script and the
-argv that produced each.
+These are comparisons (:class:`Study`). **Script** studies (:class:`ScriptStudy`,
+``benchmarks/_script_studies.py``) name the committed results of the scripts whose
+protocol is not a comparison (interval scoring, OQMD time budgets, threshold bounds,
+nested selection): the script and the argv that produced each.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from _ported_studies import PORTED_STUDIES
+from _script_studies import SCRIPT_STUDIES
 from _study import Data, ScriptStudy, Study, main_job, matbench, official
 from sklearn.model_selection import KFold, ShuffleSplit
 
@@ -176,4 +178,5 @@ STUDIES: dict[str, Study | ScriptStudy] = _by_name([
           "about 6 min per configuration on 1 core",
           outer=lambda data: np.arange(5)),
     *PORTED_STUDIES,
+    *SCRIPT_STUDIES,
 ])

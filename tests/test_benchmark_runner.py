@@ -28,13 +28,27 @@ PORTED = ("recipe_defaults", "output_init_main_job", "output_init_steels",
           "blend_selection_glass", "blend_selection_expt_gap", "transfer_selection")
 """The studies that were standalone scripts (``benchmarks/_ported_studies.py``)."""
 
+SCRIPT = ("uncertainty_calibration", "uncertainty_calibration_steels",
+          "uncertainty_calibration_expt_gap", "ensemble_calibration",
+          "oqmd_time_to_accuracy_file_irnet17", "oqmd_time_to_accuracy_paper_trees",
+          "oqmd_depth", "oqmd_depth_gpu_irnet48_seed1", "reproduce_oqmd_full_plain17",
+          "reproduce_oqmd_gpu_plain48", "threshold_bound_balanced_blends",
+          "glass_inputs_alloy", "matbench_nested_selection_stacking")
+"""Some of the script studies (``benchmarks/_script_studies.py``)."""
+
+
 def test_list_names_every_study_with_its_folder():
     out = _runner("list").stdout
     for study in ("main_job", "main_job_nested_start", "expt_gap", "steels", "steels_dev",
                   "expt_gap_dev", "main_job_dev", *PORTED):
         assert f"\n{study}: [comparison] " in "\n" + out
+    for study in SCRIPT:
+        assert f"\n{study}: [script: benchmarks/" in "\n" + out
     assert "benchmarks/results/protocol/main_job" in out
     assert "recipe_defaults: " in out and "-> benchmarks/results/recipe_defaults\n" in out
+    assert ("ensemble_calibration: [script: benchmarks/ensemble_calibration.py --model "
+            "irnet17_oqmd_ensemble --epochs 40 --folds 5] ") in out
+    assert "-> benchmarks/results/oqmd_depth_gpu/seed1\n" in out
 
 
 def test_ported_study_runs_quick_and_records_its_name(tmp_path):
@@ -198,3 +212,18 @@ def test_script_study_fails_when_its_main_fails(script_runner, tmp_path):
     (record,) = json.loads((tmp_path / "slow.runner_provenance.json").read_text())
     assert record["argv"] == ["--alpha", "2", "--out", str(tmp_path / "slow.md")]
     assert record["returncode"] == 3
+
+
+def test_registered_script_studies_name_their_scripts_and_results(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from _script_studies import SCRIPT_STUDIES
+
+    results = ROOT / "benchmarks" / "results"
+    for study in SCRIPT_STUDIES:
+        assert (ROOT / study.script).is_file(), study.name
+        assert study.out_option not in study.argv, study.name
+        # where a study writes in a folder of committed results, they are there
+        for pattern in study.results:
+            assert list((results / study.output).glob(pattern)), (study.name, pattern)
+        if study.summary_file is not None:
+            assert (results / study.output / study.summary_file).is_file(), study.name
