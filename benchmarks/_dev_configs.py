@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 CONFIGS = {
-    # the estimator's defaults before the periodic embedding (the baseline of every table)
+    # the estimator's defaults, no numeric embedding (the baseline of every table)
     "b128_e80": {"batch_size": 128},
     "b64_e80": {"batch_size": 64},
     "b32_e80": {"batch_size": 32},
@@ -54,7 +54,7 @@ CONFIGS = {
                            "n_frequencies": 8, "n_dims": 8},
     # 16 frequencies but 4 or 8 dimensions per feature: the first hidden layer and its
     # shortcut read 580 or 1,160 columns instead of 2,320 (step times against the
-    # plain network: benchmarks/bench_numeric_embedding.py). 4 is now the default
+    # plain network: benchmarks/bench_numeric_embedding.py). 4 is embedding_dims' default
     "periodic_d4_b128": {"batch_size": 128, "embedding": "periodic", "n_dims": 4},
     "periodic_d8_b128": {"batch_size": 128, "embedding": "periodic", "n_dims": 8},
     # IRNet-17's depth at a quarter of its widths (0.4M instead of 5.5M weights)

@@ -8,18 +8,18 @@ None of these was run again when it was registered. The results came from the co
 their commits; a run measures today's code. Known differences:
 
 - ``uncertainty_calibration*``: the results predate the periodic numeric embedding as
-  ``IRNetRegressor``'s default (commit 8a1173f), which ``uncertainty_calibration.py``
-  does not pin, so a run's members have it (``results/
-  uncertainty_calibration_steels_embedding/`` is such a run of the steels argv).
+  ``IRNetRegressor``'s default (commit 8a1173f); their studies pass
+  ``--numeric-embedding none`` (an option added since, whose ``none`` is the network they
+  measured, and the estimator's default). ``uncertainty_calibration_steels_embedding``
+  is the steels argv with members that have the periodic embedding.
 - ``reproduce_oqmd_*``: the results predate ``output_init`` and used the Glorot output
   layer; the studies add ``--output-init glorot``, as ``docs/user_guide/reproducing.md``
   and ``results/oqmd_gpu/README.md`` say to.
 
 Not registered (their results stay as they are):
 
-- ``results/calibration_design/`` (``calibration_design.py``) and
-  ``results/uncertainty_calibration_steels_embedding/``: no page of the docs or the README
-  cites them (their argv is recorded in ``run.json`` and ``results.json``).
+- ``results/calibration_design/`` (``calibration_design.py``): no page of the docs or
+  the README cites it (its argv is recorded in ``run.json``).
 - ``results/uncertainty_calibration/results_absolute_error_nll_members_fold0.json``: its
   recorded command (``--folds 5``, commit 808a676) selects neither the variance-head
   members nor the earlier calibration it measured; no argv of today's script does.
@@ -36,8 +36,9 @@ from __future__ import annotations
 from _study import ScriptStudy
 
 _UNCERTAINTY = ("calibrated deep-ensemble intervals against MAPIE's split conformal, 5 x "
-                "IRNet-17; docs/user_guide/uncertainty.md; results predate the periodic-"
-                "embedding default, which the script does not pin")
+                "IRNet-17; docs/user_guide/uncertainty.md; members without the numeric "
+                "embedding, as before it became the default")
+_NO_EMBEDDING = ("--numeric-embedding", "none")
 
 
 def _uncertainty_studies() -> list[ScriptStudy]:
@@ -46,21 +47,33 @@ def _uncertainty_studies() -> list[ScriptStudy]:
                     "argv: results.json's command (commit 60c2a2b; mae_spread and MAPIE of "
                     "folds 0-3 reused from an earlier run, same seeds)",
                     "uncertainty_calibration",
-                    ("--dataset", "main_job", "--folds", "5", "--rerun", "calibrated"),
+                    ("--dataset", "main_job", "--folds", "5", "--rerun", "calibrated",
+                     *_NO_EMBEDDING),
                     "uncertainty_calibration", "about 75 min on 1 core (5 folds)",
                     quick_argv=("--dataset", "main_job", "--folds", "1", "--epochs", "2"),
                     summary_file="summary.md"),
         ScriptStudy("uncertainty_calibration_steels", f"Matbench steels, official folds: "
                     f"{_UNCERTAINTY}; argv: results.json's command (commit 2683911)",
-                    "uncertainty_calibration", ("--dataset", "steels", "--folds", "5"),
+                    "uncertainty_calibration",
+                    ("--dataset", "steels", "--folds", "5", *_NO_EMBEDDING),
                     "uncertainty_calibration_steels", "about 15 min on 1 core",
+                    quick_argv=("--dataset", "steels", "--folds", "1", "--epochs", "2"),
+                    summary_file="summary.md"),
+        ScriptStudy("uncertainty_calibration_steels_embedding", "Matbench steels, official "
+                    "folds, members with the periodic numeric embedding "
+                    "(numeric_embedding='auto'); docs/user_guide/uncertainty.md; argv: "
+                    "results.json's command (commit 8a1173f, before --numeric-embedding "
+                    "existed; auto is what it ran)", "uncertainty_calibration",
+                    ("--dataset", "steels", "--folds", "5", "--numeric-embedding", "auto"),
+                    "uncertainty_calibration_steels_embedding", "about 20 min on 1 core",
                     quick_argv=("--dataset", "steels", "--folds", "1", "--epochs", "2"),
                     summary_file="summary.md"),
         ScriptStudy("uncertainty_calibration_expt_gap", f"Matbench expt_gap, official folds: "
                     f"{_UNCERTAINTY}; argv: results.json's command (commit 83f0b71, the "
                     "last of three sessions; folds 0-2 reused from the earlier ones)",
                     "uncertainty_calibration",
-                    ("--dataset", "expt_gap", "--folds", "5", "--rerun", "none"),
+                    ("--dataset", "expt_gap", "--folds", "5", "--rerun", "none",
+                     *_NO_EMBEDDING),
                     "uncertainty_calibration_expt_gap", "about 3.5 h on 1 core",
                     quick_argv=("--dataset", "expt_gap", "--folds", "1", "--epochs", "2"),
                     summary_file="summary.md"),

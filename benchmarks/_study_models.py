@@ -40,9 +40,9 @@ from sklearn_irnet.models import takes_class_weight, with_class_weight
 from sklearn_irnet.preprocessing import ClipToTrainingRange
 
 TASKS = ("regression", "classification")
-_BEFORE_EMBEDDING = {"numeric_embedding": None}
-"""The studies that use these names ran before the periodic embedding became the
-regressor's default; they keep the network they measured."""
+_NO_EMBEDDING = {"numeric_embedding": None}
+"""The networks of the studies that use these names had no numeric embedding (the
+estimator's default, pinned so that the studies keep the network they measured)."""
 
 def _random_forest(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
     return RandomForestRegressor(n_estimators=100, random_state=random_state, n_jobs=n_jobs)
@@ -296,7 +296,7 @@ def _regression_model(
         return BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
         return IRNetRegressor(architecture=key, random_state=random_state,
-                              **{**_BEFORE_EMBEDDING, **network_params})
+                              **{**_NO_EMBEDDING, **network_params})
     if key in TRANSFER_MODELS:
         return _transfer_model(key, random_state, n_jobs, network_params)
     raise ValueError(f"Unknown model {name!r}; available models: {', '.join(MODEL_NAMES)}.")
@@ -335,7 +335,7 @@ def _classification_model(
         return CLASSIFICATION_BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
         return IRNetClassifier(architecture=key, random_state=random_state,
-                               **{**_BEFORE_EMBEDDING, **network_params})
+                               **{**_NO_EMBEDDING, **network_params})
     if key in CLASSIFICATION_TRANSFER_MODELS:
         return _transfer_model(key, random_state, n_jobs, network_params,
                                task="classification")

@@ -80,6 +80,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_options(parser, "data_home")
     parser.add_argument("--member-loss", default="absolute_error",
                         help="loss of the calibrated ensemble's members")
+    parser.add_argument("--numeric-embedding", choices=("auto", "none"), default="none",
+                        help="the members' numeric_embedding: none (the estimator's "
+                             "default) or auto (the periodic embedding)")
     add_options(parser, "out")
     parser.set_defaults(out=RESULTS / "uncertainty_calibration")
     return parser.parse_args(argv)
@@ -261,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(1)
     X, y, splits, folds_text = dataset_splits(args.dataset, args.data_home)
-    network = {**DATASETS[args.dataset], "n_threads": 1}
+    network = {**DATASETS[args.dataset], "n_threads": 1,
+               "numeric_embedding": None if args.numeric_embedding == "none" else "auto"}
     if args.epochs is not None:
         network["max_iter"] = args.epochs
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,

@@ -64,8 +64,8 @@ class IRNetClassifier(ClassifierMixin, IRNetBase):
         Embed each standardised input feature before the hidden layers, as
         :class:`~sklearn_irnet.IRNetRegressor`'s parameter of the same name describes
         (16 learned frequencies, ``embedding_dims`` dimensions per feature; ``"auto"``:
-        periodic from scratch, none with ``pretrained``). Off by default here: it was
-        chosen on regression tasks only, and no classification task has measured it.
+        periodic from scratch, none with ``pretrained``). Off by default, as for the
+        regressor; no classification task has measured it.
     embedding_dims : int, default=4
         Dimensions per feature of the numeric embedding (unused without one).
     class_weight : dict, "balanced" or None, default=None

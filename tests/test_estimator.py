@@ -527,9 +527,11 @@ def test_batch_ensemble_trains_every_member_on_the_loss(regression_data):
     # a single network's parameters plus 3 input scales and 2 more output layers
     single = IRNetRegressor(**FAST_PARAMS).fit(X, y)
     width = net.head.in_features
-    # (the input scales act on the embedded columns, embedding_dims per feature)
-    embedded = X.shape[1] * model.embedding_dims
-    assert model.n_parameters_ - single.n_parameters_ == 3 * embedded + 2 * (width + 1)
+    assert model.n_parameters_ - single.n_parameters_ == 3 * X.shape[1] + 2 * (width + 1)
+    # with a numeric embedding the input scales act on its columns, embedding_dims each
+    embedded = IRNetRegressor(**{**FAST_PARAMS, "n_members": 3, "max_iter": 1,
+                                 "numeric_embedding": "periodic"}).fit(X, y)
+    assert embedded.net_.module_.member_scale.shape == (3, X.shape[1] * 4)
     with pytest.raises(ValueError, match="n_members"):
         model.embed(X)
     with pytest.raises(ValueError, match="variance"):
@@ -546,7 +548,7 @@ def test_periodic_embedding_fits_a_quickly_changing_feature_a_plain_first_layer_
     params = {"architecture": "32BARx2-16BARx1", "max_iter": 40, "batch_size": 32,
               "learning_rate_init": 3e-3, "random_state": 0, "n_threads": 1}
     plain = IRNetRegressor(numeric_embedding=None, **params).fit(X, y)
-    periodic = IRNetRegressor(**params).fit(X, y)  # "auto": periodic, 4 dims per feature
+    periodic = IRNetRegressor(numeric_embedding="auto", **params).fit(X, y)  # 4 dims
     errors = [np.abs(m.predict(X_test) - np.sin(5 * X_test[:, 0])).mean()
               for m in (plain, periodic)]
     assert errors[1] < 0.25 * errors[0], errors  # measured: 0.04 against 0.44

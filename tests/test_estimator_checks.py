@@ -39,6 +39,7 @@ EXPECTED_FAILED_CHECKS = {
         IRNetClassifier(**FAST_PARAMS),
         # an embedding of every feature in front of the hidden layers
         IRNetClassifier(**{**FAST_PARAMS, "numeric_embedding": "periodic"}),
+        IRNetRegressor(**{**FAST_PARAMS, "numeric_embedding": "auto"}),
         DeepEnsembleClassifier(IRNetClassifier(**{**FAST_PARAMS, "max_iter": 5}),
                                n_estimators=2, random_state=0),
         # early stopping on a stratified validation split, and class weights

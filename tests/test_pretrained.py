@@ -181,9 +181,9 @@ def test_pretrained_survives_clone_and_grid_search(source_file):
     assert clone(model).pretrained == str(source_file)
     search = GridSearchCV(model, {"freeze_stacks": [0, 2]}, cv=2).fit(X, y)
     assert search.best_estimator_.architecture_ == "64BARx2-32BARx2-1"
-    # numeric_embedding="auto" (the default) adds no embedding to a pre-trained start
-    assert model.numeric_embedding == "auto"
-    assert search.best_estimator_.network_config_.numeric_embedding is None
+    # numeric_embedding="auto" adds no embedding to a pre-trained start
+    tuned = clone(model).set_params(numeric_embedding="auto").fit(X, y)
+    assert tuned.network_config_.numeric_embedding is None
 
 
 def test_pretrained_errors_are_clear(source_file, tmp_path):
