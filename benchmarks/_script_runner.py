@@ -120,7 +120,8 @@ def run_script_study(study: ScriptStudy, args: argparse.Namespace,
     Returns
     -------
     int
-        What the script's ``main`` returned (None counts as 0), or its exit code.
+        What the script's ``main`` returned if an int (anything else, None or the
+        results some scripts return, counts as 0), or its exit code.
     """
     refuse_options(study, args)
     output = script_output(study, args)
@@ -136,7 +137,9 @@ def run_script_study(study: ScriptStudy, args: argparse.Namespace,
     started, status = time.perf_counter(), None
     try:
         with as_script(study, argv):
-            status = module.main(argv) or 0
+            returned = module.main(argv)
+            # a main may return its results (a table, a dict): only an int is a status
+            status = returned if isinstance(returned, int) else 0
     except SystemExit as stop:  # argparse's errors, or a script's own exit
         status = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
         return status

@@ -214,6 +214,15 @@ def test_script_study_fails_when_its_main_fails(script_runner, tmp_path):
     assert record["returncode"] == 3
 
 
+def test_script_study_main_returning_results_succeeds(script_runner, tmp_path):
+    # bench_scaling's main returns its table and bench_featurize's a dict: not statuses
+    runner, calls = script_runner
+    calls.status = {"speed-up": 146}
+    runner.main(["run", "fake_slow", "--out", "slow.md"])
+    (record,) = json.loads((tmp_path / "slow.runner_provenance.json").read_text())
+    assert record["returncode"] == 0
+
+
 def test_registered_script_studies_name_their_scripts_and_results(monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     from _script_studies import SCRIPT_STUDIES
