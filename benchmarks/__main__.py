@@ -7,10 +7,11 @@
     python -m benchmarks report STUDY [--out DIR]
 
 Two kinds of study, marked in ``list``: comparisons (:class:`_study.Study`), described
-here, and script studies (:class:`_study.ScriptStudy`, ``benchmarks/_script_studies.py``),
-whose protocol is a benchmarks script: ``run`` calls the script's ``main`` with the argv
-that produced the committed results and the output option (``--out`` redirects it) and
-writes ``runner_provenance.json`` beside the output (``benchmarks/_script_runner.py``);
+here, and script studies (:class:`_study.ScriptStudy`, ``benchmarks/_script_studies.py``
+and, for the timings, ``benchmarks/_speed_studies.py``), whose protocol is a benchmarks
+script: ``run`` calls the script's ``main`` with the argv that produced the committed
+results and the output option (``--out`` redirects it) and writes
+``runner_provenance.json`` beside the output (``benchmarks/_script_runner.py``);
 ``report`` prints the script's summary file or lists its output files; ``--only``,
 ``--n-jobs`` and ``--data-home`` are refused, and ``--quick`` where the script has no
 cheap mode.

@@ -19,7 +19,8 @@ Three kinds:
 These are comparisons (:class:`Study`). **Script** studies (:class:`ScriptStudy`,
 ``benchmarks/_script_studies.py``) name the committed results of the scripts whose
 protocol is not a comparison (interval scoring, OQMD time budgets, threshold bounds,
-nested selection): the script and the argv that produced each.
+nested selection): the script and the argv that produced each; the speed studies
+(``speed_*``, ``benchmarks/_speed_studies.py``) do the same for the timing results.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 from _ported_studies import PORTED_STUDIES
 from _script_studies import SCRIPT_STUDIES
+from _speed_studies import SPEED_STUDIES
 from _study import Data, ScriptStudy, Study, main_job, matbench, official
 from sklearn.model_selection import KFold, ShuffleSplit
 
@@ -179,4 +181,5 @@ STUDIES: dict[str, Study | ScriptStudy] = _by_name([
           outer=lambda data: np.arange(5)),
     *PORTED_STUDIES,
     *SCRIPT_STUDIES,
+    *SPEED_STUDIES,
 ])

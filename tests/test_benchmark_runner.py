@@ -36,19 +36,26 @@ SCRIPT = ("uncertainty_calibration", "uncertainty_calibration_steels",
           "glass_inputs_alloy", "matbench_nested_selection_stacking")
 """Some of the script studies (``benchmarks/_script_studies.py``)."""
 
+SPEED = ("speed_training_cpu_small_net", "speed_step_roofline_2threads",
+         "speed_training_h200", "speed_featurize")
+"""Some of the speed studies (``benchmarks/_speed_studies.py``)."""
+
 
 def test_list_names_every_study_with_its_folder():
     out = _runner("list").stdout
     for study in ("main_job", "main_job_nested_start", "expt_gap", "steels", "steels_dev",
                   "expt_gap_dev", "main_job_dev", *PORTED):
         assert f"\n{study}: [comparison] " in "\n" + out
-    for study in SCRIPT:
+    for study in (*SCRIPT, *SPEED):
         assert f"\n{study}: [script: benchmarks/" in "\n" + out
     assert "benchmarks/results/protocol/main_job" in out
     assert "recipe_defaults: " in out and "-> benchmarks/results/recipe_defaults\n" in out
     assert ("ensemble_calibration: [script: benchmarks/ensemble_calibration.py --model "
             "irnet17_oqmd_ensemble --epochs 40 --folds 5] ") in out
     assert "-> benchmarks/results/oqmd_depth_gpu/seed1\n" in out
+    assert ("speed_step_roofline_2threads: [script: benchmarks/bench_step_breakdown.py "
+            "--threads 2 --batch-sizes 32,128,256 --repeats 20 --rounds 3] ") in out
+    assert "-> benchmarks/results/gpu/training_h200.txt\n" in out
 
 
 def test_ported_study_runs_quick_and_records_its_name(tmp_path):
@@ -225,10 +232,13 @@ def test_script_study_main_returning_results_succeeds(script_runner, tmp_path):
 
 def test_registered_script_studies_name_their_scripts_and_results(monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    from _script_studies import SCRIPT_STUDIES
+    from _studies import STUDIES
+    from _study import ScriptStudy
 
     results = ROOT / "benchmarks" / "results"
-    for study in SCRIPT_STUDIES:
+    scripts = [study for study in STUDIES.values() if isinstance(study, ScriptStudy)]
+    assert {"uncertainty_calibration", *SPEED} <= {study.name for study in scripts}
+    for study in scripts:
         assert (ROOT / study.script).is_file(), study.name
         assert study.out_option not in study.argv, study.name
         # where a study writes in a folder of committed results, they are there
