@@ -14,11 +14,6 @@ later, or writes something else); a study's output option now writes them.
 
 Not registered (their results stay as they are):
 
-- ``results/scaleout.{txt,json}`` (``bench_scaleout.py --rounds 3``,
-  ``docs/user_guide/distributed.md``) and ``results/worker_allocator.txt``
-  (``bench_worker_allocator.py --rounds 3``, the same page): both scripts' ``main()``
-  takes no argv (it parses ``sys.argv``), so the runner's ``main(argv)`` call cannot run
-  them as they are.
 - ``results/step_breakdown_{2threads,1thread}.txt`` (``bench_step_breakdown.py --threads
   2 --batch-sizes 32,256``, ``docs/user_guide/speed.md``): printed by the script of
   commit 2872caf, which had no output option; today's script (commit c840a14) times
@@ -155,6 +150,19 @@ def _other_studies() -> list[ScriptStudy]:
                     "batch_ensemble_cost.txt", "about 5 min on 1 core, quiet machine",
                     quick_argv=("--members", "2", "--rows", "256", "--epochs", "1",
                                 "--repeats", "1")),
+        ScriptStudy("speed_scaleout", "a fixed grid search serially, on local Dask "
+                    "clusters and with joblib; docs/user_guide/distributed.md; argv: the "
+                    "command the guide quotes (the result's header: 2,000 rows, 3 rounds, "
+                    "the defaults)", "bench_scaleout", ("--rounds", "3"), "scaleout.txt",
+                    "about 10 min on 2 cores, quiet machine",
+                    quick_argv=("--rows", "200", "--rounds", "1")),
+        ScriptStudy("speed_worker_allocator", "IRNet-17 epochs with glibc's allocator "
+                    "defaults against MALLOC_TRIM_THRESHOLD_=65536, fresh processes; "
+                    "docs/user_guide/distributed.md; argv: the command the guide quotes "
+                    "(the result's header: 4,096 rows, 2 epochs, the defaults)",
+                    "bench_worker_allocator", ("--rounds", "3"), "worker_allocator.txt",
+                    "about 5 min on 1 core, quiet machine",
+                    quick_argv=("--rows", "256", "--epochs", "1", "--rounds", "1")),
         ScriptStudy("speed_default_fit_main_job_2threads", "the main job's whole default "
                     "fit with and without the periodic numeric embedding, 2 threads; "
                     "docs/user_guide/defaults.md; argv: the result's # run: line (and the "

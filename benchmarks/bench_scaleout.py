@@ -169,14 +169,14 @@ def _round(X: np.ndarray, y: np.ndarray) -> dict[str, dict]:
             "1 worker, Dask's environment": _on_cluster(1, X, y, default_allocator=False)}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--features", type=int, default=145)
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds of every configuration (medians reported)")
     parser.add_argument("--out", default="benchmarks/results/scaleout.txt")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
     X, y = _data(args.rows, args.features)
     load_before, busy_before = os.getloadavg(), _busy_processes()

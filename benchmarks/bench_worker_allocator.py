@@ -53,14 +53,14 @@ def epoch_seconds(rows: int, epochs: int, batch: int, dask_setting: bool) -> flo
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4096)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-sizes", default="32,256")
     parser.add_argument("--rounds", type=int, default=3)
     add_options(parser, "out")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with recorded_output(args.out, 1):
         compare(args)
 

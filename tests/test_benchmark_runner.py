@@ -37,7 +37,8 @@ SCRIPT = ("uncertainty_calibration", "uncertainty_calibration_steels",
 """Some of the script studies (``benchmarks/_script_studies.py``)."""
 
 SPEED = ("speed_training_cpu_small_net", "speed_step_roofline_2threads",
-         "speed_training_h200", "speed_featurize")
+         "speed_training_h200", "speed_featurize", "speed_scaleout",
+         "speed_worker_allocator")
 """Some of the speed studies (``benchmarks/_speed_studies.py``)."""
 
 
