@@ -39,7 +39,8 @@ def resolve_numeric_embedding(numeric_embedding: str | None) -> str | None:
     """The embedding that ``numeric_embedding`` means for a network built from parameters.
 
     ``"auto"`` is ``"periodic"``: a network trained from scratch embeds its inputs. A
-    pre-trained start never comes here; its network, read from its file, has none.
+    pre-trained start never comes here: its network, embedding or not, is the one in its
+    file.
 
     Examples
     --------
