@@ -72,8 +72,8 @@ def smooth_clip(X):
 def build(params: dict):
     """The configuration's estimator: IRNet-17, after an input transform if it names one.
 
-    Without a ``numeric_embedding`` (or ``embedding``) entry the network has none: these
-    configurations were measured against the defaults from before the embedding.
+    Without a ``numeric_embedding`` (or ``embedding``) entry the network has none, as at
+    the estimator's defaults.
     """
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, QuantileTransformer, RobustScaler
@@ -88,8 +88,7 @@ def build(params: dict):
         shape = {key: params.pop(key) for key in ("frequency_scale", "n_frequencies", "n_dims")
                  if key in params}
         return periodic_irnet(**shape, random_state=0, n_threads=1, **params)
-    network = IRNetRegressor(random_state=0, n_threads=1,
-                             **{"numeric_embedding": None, **params})
+    network = IRNetRegressor(random_state=0, n_threads=1, **params)
     if inputs == "with_fractions":
         return network  # the data already carry the fractions (see main)
     if inputs == "quantile":

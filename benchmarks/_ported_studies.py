@@ -17,8 +17,6 @@ committed results (``benchmarks/results/``) came from those scripts.
   job's outer folds, each training fold split 80/20 by formula; ``docs/user_guide/
   transfer.md``.
 
-Every IRNetRegressor here has ``numeric_embedding=None`` (the estimator's default, pinned):
-the network the results measured.
 """
 
 from __future__ import annotations
@@ -29,9 +27,6 @@ from typing import Any
 import numpy as np
 from _study import Data, Study, main_job, matbench, official
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedShuffleSplit
-
-NO_EMBEDDING = {"numeric_embedding": None}
-"""Pinned on every IRNetRegressor of these studies (see the module's docstring)."""
 
 # --- recipe_defaults -------------------------------------------------------------------
 
@@ -66,7 +61,7 @@ RECIPES: dict[str, dict] = {
 def _recipe_models() -> dict[str, Any]:
     from sklearn_irnet import IRNetRegressor
 
-    return {name: IRNetRegressor(architecture="irnet17", random_state=0, **NO_EMBEDDING,
+    return {name: IRNetRegressor(architecture="irnet17", random_state=0,
                                  **recipe) for name, recipe in RECIPES.items()}
 
 
@@ -92,7 +87,7 @@ def _output_init_models() -> dict[str, Any]:
 
     return {f"{architecture}_{init}": IRNetRegressor(
                 architecture=architecture, max_iter=OUTPUT_INIT_EPOCHS, random_state=0,
-                n_threads=1, output_init=init, **NO_EMBEDDING)
+                n_threads=1, output_init=init)
             for architecture in ("irnet17", "plain17") for init in ("glorot", "zero")}
 
 
@@ -185,9 +180,8 @@ def _epochs_models(task: str, classification: bool) -> Callable[[], dict[str, An
         from sklearn_irnet import IRNetClassifier, IRNetRegressor
 
         network = IRNetClassifier if classification else IRNetRegressor
-        pinned = {} if classification else NO_EMBEDDING
         return {f"{source}_e{epochs}": network(pretrained=source, max_iter=epochs,
-                                               random_state=0, n_threads=1, **pinned)
+                                               random_state=0, n_threads=1)
                 for source, budgets in _EPOCH_BUDGETS[task].items() for epochs in budgets}
 
     return models
@@ -229,7 +223,7 @@ def _candidate(name: str, classification: bool) -> Any:
     if classification:
         return with_balanced_classes(make_model(name, task="classification", n_jobs=1,
                                                 **extra))
-    return make_model(name, n_jobs=1, **extra, **(NO_EMBEDDING if network else {}))
+    return make_model(name, n_jobs=1, **extra)
 
 
 def _blend_models(task: str, classification: bool) -> Callable[[], dict[str, Any]]:

@@ -7,11 +7,10 @@ records, a command quoted next to the results, or the guide's own citation.
 None of these was run again when it was registered. The results came from the code of
 their commits; a run measures today's code. Known differences:
 
-- ``uncertainty_calibration*``: the results predate the periodic numeric embedding as
-  ``IRNetRegressor``'s default (commit 8a1173f); their studies pass
-  ``--numeric-embedding none`` (an option added since, whose ``none`` is the network they
-  measured, and the estimator's default). ``uncertainty_calibration_steels_embedding``
-  is the steels argv with members that have the periodic embedding.
+- ``uncertainty_calibration*``: ``--numeric-embedding`` was added after these results;
+  its default, ``none``, is the network they measured.
+  ``uncertainty_calibration_steels_embedding`` passes ``auto`` (members with the periodic
+  embedding), which is what its run did.
 - ``reproduce_oqmd_*``: the results predate ``output_init`` and used the Glorot output
   layer; the studies add ``--output-init glorot``, as ``docs/user_guide/reproducing.md``
   and ``results/oqmd_gpu/README.md`` say to.
@@ -36,47 +35,37 @@ from __future__ import annotations
 from _study import ScriptStudy
 
 _UNCERTAINTY = ("calibrated deep-ensemble intervals against MAPIE's split conformal, 5 x "
-                "IRNet-17; docs/user_guide/uncertainty.md; members without the numeric "
-                "embedding, as before it became the default")
-_NO_EMBEDDING = ("--numeric-embedding", "none")
+                "IRNet-17; docs/user_guide/uncertainty.md")
+
+
+def _uncertainty(name: str, dataset: str, where: str, extra: tuple[str, ...],
+                 budget: str) -> ScriptStudy:
+    """The study ``name`` of ``uncertainty_calibration.py --dataset <dataset> --folds 5``
+    with ``extra`` arguments, its results in ``results/<name>/``; ``where`` says where its
+    argv was found."""
+    return ScriptStudy(name, f"{dataset}: {_UNCERTAINTY}; argv: {where}",
+                       "uncertainty_calibration",
+                       ("--dataset", dataset, "--folds", "5", *extra), name, budget,
+                       quick_argv=("--dataset", dataset, "--folds", "1", "--epochs", "2"),
+                       summary_file="summary.md")
 
 
 def _uncertainty_studies() -> list[ScriptStudy]:
     return [
-        ScriptStudy("uncertainty_calibration", f"main job, KFold(5, seed 11): {_UNCERTAINTY}; "
-                    "argv: results.json's command (commit 60c2a2b; mae_spread and MAPIE of "
-                    "folds 0-3 reused from an earlier run, same seeds)",
-                    "uncertainty_calibration",
-                    ("--dataset", "main_job", "--folds", "5", "--rerun", "calibrated",
-                     *_NO_EMBEDDING),
-                    "uncertainty_calibration", "about 75 min on 1 core (5 folds)",
-                    quick_argv=("--dataset", "main_job", "--folds", "1", "--epochs", "2"),
-                    summary_file="summary.md"),
-        ScriptStudy("uncertainty_calibration_steels", f"Matbench steels, official folds: "
-                    f"{_UNCERTAINTY}; argv: results.json's command (commit 2683911)",
-                    "uncertainty_calibration",
-                    ("--dataset", "steels", "--folds", "5", *_NO_EMBEDDING),
-                    "uncertainty_calibration_steels", "about 15 min on 1 core",
-                    quick_argv=("--dataset", "steels", "--folds", "1", "--epochs", "2"),
-                    summary_file="summary.md"),
-        ScriptStudy("uncertainty_calibration_steels_embedding", "Matbench steels, official "
-                    "folds, members with the periodic numeric embedding "
-                    "(numeric_embedding='auto'); docs/user_guide/uncertainty.md; argv: "
-                    "results.json's command (commit 8a1173f, before --numeric-embedding "
-                    "existed; auto is what it ran)", "uncertainty_calibration",
-                    ("--dataset", "steels", "--folds", "5", "--numeric-embedding", "auto"),
-                    "uncertainty_calibration_steels_embedding", "about 20 min on 1 core",
-                    quick_argv=("--dataset", "steels", "--folds", "1", "--epochs", "2"),
-                    summary_file="summary.md"),
-        ScriptStudy("uncertainty_calibration_expt_gap", f"Matbench expt_gap, official folds: "
-                    f"{_UNCERTAINTY}; argv: results.json's command (commit 83f0b71, the "
-                    "last of three sessions; folds 0-2 reused from the earlier ones)",
-                    "uncertainty_calibration",
-                    ("--dataset", "expt_gap", "--folds", "5", "--rerun", "none",
-                     *_NO_EMBEDDING),
-                    "uncertainty_calibration_expt_gap", "about 3.5 h on 1 core",
-                    quick_argv=("--dataset", "expt_gap", "--folds", "1", "--epochs", "2"),
-                    summary_file="summary.md"),
+        _uncertainty("uncertainty_calibration", "main_job",
+                     "results.json's command (commit 60c2a2b; mae_spread and MAPIE of folds "
+                     "0-3 reused from an earlier run, same seeds)", ("--rerun", "calibrated"),
+                     "about 75 min on 1 core (5 folds)"),
+        _uncertainty("uncertainty_calibration_steels", "steels",
+                     "results.json's command (commit 2683911)", (), "about 15 min on 1 core"),
+        _uncertainty("uncertainty_calibration_steels_embedding", "steels",
+                     "results.json's command (commit 8a1173f; members with the periodic "
+                     "embedding, --numeric-embedding auto since)",
+                     ("--numeric-embedding", "auto"), "about 20 min on 1 core"),
+        _uncertainty("uncertainty_calibration_expt_gap", "expt_gap",
+                     "results.json's command (commit 83f0b71, the last of three sessions; "
+                     "folds 0-2 reused from the earlier ones)", ("--rerun", "none"),
+                     "about 3.5 h on 1 core"),
         ScriptStudy("ensemble_calibration", "5 IRNet-17 fine-tuned from the OQMD start on "
                     "the main job's outer folds: ensemble MAE, raw and split-conformal "
                     "intervals; docs/user_guide/transfer.md; argv: the JSON's command and "

@@ -40,9 +40,6 @@ from sklearn_irnet.models import takes_class_weight, with_class_weight
 from sklearn_irnet.preprocessing import ClipToTrainingRange
 
 TASKS = ("regression", "classification")
-_NO_EMBEDDING = {"numeric_embedding": None}
-"""The networks of the studies that use these names had no numeric embedding (the
-estimator's default, pinned so that the studies keep the network they measured)."""
 
 def _random_forest(random_state: int | None, n_jobs: int | None) -> BaseEstimator:
     return RandomForestRegressor(n_estimators=100, random_state=random_state, n_jobs=n_jobs)
@@ -295,8 +292,7 @@ def _regression_model(
     if key in BASELINES:
         return BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
-        return IRNetRegressor(architecture=key, random_state=random_state,
-                              **{**_NO_EMBEDDING, **network_params})
+        return IRNetRegressor(architecture=key, random_state=random_state, **network_params)
     if key in TRANSFER_MODELS:
         return _transfer_model(key, random_state, n_jobs, network_params)
     raise ValueError(f"Unknown model {name!r}; available models: {', '.join(MODEL_NAMES)}.")
@@ -334,8 +330,7 @@ def _classification_model(
     if key in CLASSIFICATION_BASELINES:
         return CLASSIFICATION_BASELINES[key](random_state, n_jobs)
     if key in PRESETS:
-        return IRNetClassifier(architecture=key, random_state=random_state,
-                               **{**_NO_EMBEDDING, **network_params})
+        return IRNetClassifier(architecture=key, random_state=random_state, **network_params)
     if key in CLASSIFICATION_TRANSFER_MODELS:
         return _transfer_model(key, random_state, n_jobs, network_params,
                                task="classification")

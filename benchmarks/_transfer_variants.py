@@ -120,8 +120,7 @@ def build(name: str, pretrained: str = "oqmd-irnet17") -> Any:
         callbacks.append(("reinit_top", ReinitialiseTop(first_reset)))
     if callbacks:
         params["callbacks"] = callbacks
-    return IRNetRegressor(architecture="irnet17", random_state=0, n_threads=1,
-                          **{"numeric_embedding": None, **params})
+    return IRNetRegressor(architecture="irnet17", random_state=0, n_threads=1, **params)
 
 
 class DecayToStart(Callback):

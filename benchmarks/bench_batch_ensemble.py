@@ -46,7 +46,7 @@ def fit_once(config: str, members: int, rows: int, epochs: int, batch_size: int)
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(rows, 145)), rng.normal(size=rows)
     network = {"max_iter": epochs, "batch_size": batch_size, "random_state": 0,
-               "n_threads": 1, "numeric_embedding": None}
+               "n_threads": 1}
     if config == "single":
         model = IRNetRegressor(**network)
     elif config == "batch_ensemble":

@@ -42,8 +42,7 @@ def build_modules(n_features: int) -> dict[str, torch.nn.Module]:
     X = rng.normal(size=(256, n_features)).astype(np.float32)
     modules = {}
     for name, shape in VARIANTS.items():
-        model = (IRNetRegressor(max_iter=1, random_state=0, numeric_embedding=None)
-                 if shape is None else
+        model = (IRNetRegressor(max_iter=1, random_state=0) if shape is None else
                  periodic_irnet(n_frequencies=shape[0], n_dims=shape[1], max_iter=1,
                                 random_state=0))
         with warnings.catch_warnings():

@@ -54,8 +54,7 @@ from sklearn_irnet.cluster import (
     default_allocator_workers,
 )
 
-NETWORK = {"architecture": ((128, 3),), "max_iter": 15, "batch_size": 64, "random_state": 0,
-           "numeric_embedding": None}
+NETWORK = {"architecture": ((128, 3),), "max_iter": 15, "batch_size": 64, "random_state": 0}
 GRID = {"learning_rate_init": [1e-3, 3e-3], "alpha": [0.0, 1e-3]}
 CV = 3
 ONE_FIT = {"fit": 1}  # each worker runs one task at a time

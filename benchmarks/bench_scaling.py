@@ -58,7 +58,7 @@ def epoch_seconds(architecture: str, batch_size: int, X, y) -> float:
     from sklearn_irnet import IRNetRegressor
 
     model = IRNetRegressor(architecture=architecture, batch_size=batch_size, max_iter=1,
-                           early_stopping=False, random_state=0, numeric_embedding=None)
+                           early_stopping=False, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # one epoch never converges
         model.fit(X, y)

@@ -98,8 +98,7 @@ def estimator_rate(arch: str, batch: int, X, y, epochs: int, autocast=None) -> f
 
     model = IRNetRegressor(architecture=arch, batch_size=batch, max_iter=epochs + 1,
                            early_stopping=False, n_iter_no_change=10**6, tol=0.0,
-                           random_state=0, autocast=autocast, device=DEVICE,
-                           numeric_embedding=None)
+                           random_state=0, autocast=autocast, device=DEVICE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
@@ -218,7 +217,7 @@ def autocast_accuracy(arch: str, rows: int) -> str:
     results = []
     for autocast in (None, "bfloat16"):
         model = IRNetRegressor(architecture=arch, max_iter=20, random_state=0,
-                               autocast=autocast, device=DEVICE, numeric_embedding=None)
+                               autocast=autocast, device=DEVICE)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(X[:rows], y[:rows])
@@ -231,7 +230,7 @@ def predict_rate(arch: str, X, y) -> float:
     from sklearn_irnet import IRNetRegressor
 
     model = IRNetRegressor(architecture=arch, max_iter=1, early_stopping=False,
-                           random_state=0, device=DEVICE, numeric_embedding=None)
+                           random_state=0, device=DEVICE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X[:512], y[:512])

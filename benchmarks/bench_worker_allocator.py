@@ -36,8 +36,7 @@ warnings.simplefilter("ignore")
 rows, epochs, batch = (int(a) for a in sys.argv[1:4])
 X = np.random.RandomState(0).normal(size=(rows, 145)).astype(np.float32)
 model = IRNetRegressor(architecture="irnet17", max_iter=epochs + 1, batch_size=batch,
-                       early_stopping=False, random_state=0,
-                       numeric_embedding=None).fit(X, X[:, 0])
+                       early_stopping=False, random_state=0).fit(X, X[:, 0])
 print(json.dumps(float(np.median(model.net_.history[1:, "dur"]))))
 """
 

@@ -144,7 +144,7 @@ def network(name: str, args: argparse.Namespace, validation_fraction: float):
         warmup_fraction=args.warmup, output_init=args.output_init, max_iter=args.epochs,
         early_stopping=True, validation_fraction=validation_fraction,
         n_iter_no_change=args.epochs, tol=0.0, random_state=args.seed, n_threads=args.threads,
-        device=args.device, numeric_embedding=None,
+        device=args.device,
     )
 
 

@@ -130,7 +130,7 @@ def make_model(name: str, args: argparse.Namespace):
         architecture=name, batch_size=args.batch_size, learning_rate_init=args.learning_rate,
         max_iter=args.max_epochs, n_iter_no_change=args.patience, validation_fraction=0.1,
         tol=0.0, random_state=args.seed, n_threads=args.threads, device=args.device,
-        output_init=args.output_init, callbacks=[WallTimeBudget()], numeric_embedding=None,
+        output_init=args.output_init, callbacks=[WallTimeBudget()],
     )
 
 

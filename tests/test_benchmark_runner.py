@@ -21,6 +21,14 @@ def _runner(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300, check=True)
 
 
+def _quick_run(folder, study: str, models: str, record_of: str) -> tuple[str, dict]:
+    """``run STUDY --quick --only MODELS`` into ``folder``: what it printed, and the
+    provenance record it saved for the model ``record_of``."""
+    out = _runner("run", study, "--quick", "--only", models, "--out", str(folder)).stdout
+    path = folder / "models" / record_of / "provenance.json"
+    return out, json.loads(path.read_text())
+
+
 PORTED = ("recipe_defaults", "output_init_main_job", "output_init_steels",
           "output_init_expt_gap", "classification_expt_is_metal", "classification_glass",
           "epochs_selection_expt_is_metal", "epochs_selection_glass",
@@ -61,10 +69,8 @@ def test_list_names_every_study_with_its_folder():
 
 def test_ported_study_runs_quick_and_records_its_name(tmp_path):
     # the cheapest ported study: pymatgen's data, one recipe, 2 splits of 2 epochs
-    out = _runner("run", "recipe_defaults", "--quick", "--only", "cosine40",
-                  "--out", str(tmp_path)).stdout
+    out, record = _quick_run(tmp_path, "recipe_defaults", "cosine40", "cosine40")
     assert "cosine40: saved in" in out and "| cosine40 | 2 |" in out
-    record = json.loads((tmp_path / "models" / "cosine40" / "provenance.json").read_text())
     assert record["study"] == "recipe_defaults" and record["quick"] is True
     params = record["models"]["cosine40"]["params"]
     assert params["numeric_embedding"] is None and params["learning_rate"] == "cosine"
@@ -80,10 +86,8 @@ def test_unknown_model_is_refused_with_the_study_s_models(tmp_path):
 
 
 def test_quick_run_saves_provenance_and_long_scores_and_resumes(tmp_path):
-    first = _runner("run", "main_job", "--quick", "--only", "ridge,irnet17",
-                    "--out", str(tmp_path)).stdout
+    first, record = _quick_run(tmp_path, "main_job", "ridge,irnet17", "irnet17")
     assert "ridge: saved in" in first and "irnet17: saved in" in first
-    record = json.loads((tmp_path / "models" / "irnet17" / "provenance.json").read_text())
     assert record["study"] == "main_job" and record["quick"] is True
     run = record["run"]
     assert run["argv"][-5:] == ["--quick", "--only", "ridge,irnet17", "--out", str(tmp_path)]
@@ -103,9 +107,7 @@ def test_quick_run_saves_provenance_and_long_scores_and_resumes(tmp_path):
 
 
 def test_development_study_reports_differences_over_outer_folds(tmp_path):
-    out = _runner("run", "main_job_dev", "--quick", "--only", "b128_e80,b128_e20",
-                  "--out", str(tmp_path)).stdout
-    record = json.loads((tmp_path / "models" / "b128_e20" / "provenance.json").read_text())
+    out, record = _quick_run(tmp_path, "main_job_dev", "b128_e80,b128_e20", "b128_e20")
     assert record["outer_fold_of_split"] == [0, 1]
     table = [line for line in out.splitlines() if line.startswith("| b128_e")]
     assert table[0].startswith("| b128_e80 |") and "[" in table[1]  # baseline first, Δ

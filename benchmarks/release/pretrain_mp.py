@@ -131,7 +131,6 @@ def main(argv: list[str] | None = None) -> int:
         max_iter=args.epochs, early_stopping=True, validation_fraction=args.validation_share,
         n_iter_no_change=args.epochs, tol=0.0, random_state=0, n_threads=args.threads,
         checkpoint_dir=args.checkpoint_dir, verbose=1,
-        numeric_embedding=None,  # shipped networks read the features themselves
     )
     started = time.perf_counter()
     model.fit(X_train, y_train)
