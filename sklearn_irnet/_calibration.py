@@ -217,6 +217,68 @@ def _nonnegative_moments(X: np.ndarray, r2: np.ndarray, allowed: list[int],
     return best
 
 
+def standardised_errors(
+    residual: np.ndarray,
+    noise_std: np.ndarray | None,
+    between: np.ndarray | None,
+    weights: tuple[float, float, float],
+    n_members: int,
+) -> np.ndarray:
+    """Absolute errors of the block rows over the calibrated std that their own
+    predictions give, ``|residual| / sqrt((a * noise)**2 + b**2 * spread**2 + c**2)``.
+
+    A block row's spread is estimated from the two members leaving it out: the expected
+    ``spread**2`` of ``n_members`` predictions (``ddof=0``) is ``between * (n - 1) / n``.
+    The residual is that of two members' mean, which holds more of the members'
+    disagreement than the whole ensemble's, so these scores lean a little high: intervals
+    built from their quantiles (:func:`conformal_quantile`) err on the wide side.
+
+    Examples
+    --------
+    >>> standardised_errors(np.array([1.0, -3.0]), None, None, (0.0, 0.0, 2.0), 5)
+    array([0.5, 1.5])
+    """
+    a, b, c = weights
+    variance = np.full(np.shape(residual), c**2, dtype=float)
+    if noise_std is not None:
+        variance = variance + (a * np.asarray(noise_std, dtype=float)) ** 2
+    if between is not None and n_members > 1:
+        variance = variance + b**2 * np.asarray(between, dtype=float) * (n_members - 1) / n_members
+    return np.abs(np.asarray(residual, dtype=float)) / np.sqrt(variance)
+
+
+def conformal_quantile(scores: np.ndarray, level: float) -> float:
+    """The split-conformal quantile of ``scores`` at ``level``: the
+    ``ceil((m + 1) * level)``-th smallest of the ``m`` scores.
+
+    A new score exchangeable with these is at most that quantile with probability at
+    least ``level`` (Vovk et al., 2005; Lei et al., JASA 2018).
+
+    Raises
+    ------
+    ValueError
+        If ``m`` scores are too few for ``level`` (``ceil((m + 1) * level) > m``, that is
+        ``level > m / (m + 1)``).
+
+    Examples
+    --------
+    >>> scores = np.arange(1.0, 20.0)  # 19 scores
+    >>> conformal_quantile(scores, 0.5), conformal_quantile(scores, 0.95)
+    (10.0, 19.0)
+    """
+    scores = np.sort(np.asarray(scores, dtype=float))
+    m = len(scores)
+    rank = int(np.ceil((m + 1) * level - 1e-9))
+    if rank > m:
+        raise ValueError(
+            f"a {level:g} interval needs more calibration rows than the {m} held out "
+            f"(at most level {m / (m + 1):.3f} with {m} rows); ask for a lower "
+            "confidence_level, fit with a larger calibration_fraction or more rows, or "
+            "read predict(X, return_std=True) as a Gaussian interval."
+        )
+    return float(scores[max(rank, 1) - 1])
+
+
 def mixture(means: np.ndarray, stds: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of an equal-weight mixture of Gaussians.
 

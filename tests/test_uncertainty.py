@@ -14,6 +14,7 @@ from sklearn.linear_model import BayesianRidge
 
 from sklearn_irnet import IRNetRegressor
 from sklearn_irnet._calibration import (
+    conformal_quantile,
     fit_variance_weights,
     held_out_blocks,
     members_leaving_out,
@@ -274,6 +275,64 @@ def test_calibrated_ensemble_covers_fresh_rows_at_the_nominal_rate():
     _, raw = ensemble.predict(X[2000:], return_std=True, calibrated=False)
     raw_error = abs(coverage(test, mean, raw, level=0.95) - 0.95)
     assert abs(coverage(test, mean, std, level=0.95) - 0.95) < raw_error
+
+
+def test_conformal_quantile_covers_new_exchangeable_scores_at_least_at_the_level():
+    rng = np.random.RandomState(0)
+    for level, m in ((0.68, 20), (0.9, 49), (0.95, 19)):
+        # mean coverage of a fresh score over many calibration draws: >= level, and
+        # at most level + 1 / (m + 1) for continuous scores
+        hits = [rng.standard_t(3) ** 2 <= conformal_quantile(rng.standard_t(3, m) ** 2, level)
+                for _ in range(20000)]
+        assert level - 0.01 <= np.mean(hits) <= level + 1 / (m + 1) + 0.01
+    with pytest.raises(ValueError, match="more calibration rows than the 18"):
+        conformal_quantile(np.ones(18), 0.95)
+
+
+def test_intervals_of_heavy_tailed_errors_cover_every_level_where_the_std_cannot():
+    # noise from a Student t with 3 degrees of freedom: mean ± z * std, with std the
+    # root mean squared error, covers too much at 68 % (about 0.79 for this noise);
+    # the conformal intervals cover each level
+    rng = np.random.RandomState(4)
+    X = rng.uniform(-2, 2, size=(6000, 3))
+    y = np.sin(2 * X[:, 0]) + 0.2 * rng.standard_t(3, size=6000)
+    member = IRNetRegressor(architecture=((32, 2),), max_iter=30, batch_size=64,
+                            learning_rate_init=1e-2, numeric_embedding=None)
+    ensemble = DeepEnsembleRegressor(member, n_estimators=3, random_state=0,
+                                     calibration_fraction=0.2).fit(X[:2000], y[:2000])
+    assert ensemble.calibration_scores_.shape == (600, 1)
+    mean, std = ensemble.predict(X[2000:], return_std=True)
+    test = y[2000:]
+    assert coverage(test, mean, std, level=0.68) > 0.75
+    for level in (0.68, 0.95):
+        lower, upper = ensemble.predict_interval(X[2000:], confidence_level=level)
+        inside = np.mean((lower <= test) & (test <= upper))
+        assert level - 0.03 <= inside <= level + 0.03, (level, inside)
+        np.testing.assert_allclose((lower + upper) / 2, mean)
+    narrow, _ = ensemble.predict_interval(X[2000:], confidence_level=0.68)
+    assert np.all(mean - narrow < std)  # a 68 % interval inside ± std here
+
+
+def test_predict_interval_refuses_what_it_cannot_give(regression_data):
+    X, y = regression_data
+    member = IRNetRegressor(**{**FAST_PARAMS, "max_iter": 3})
+    ensemble = DeepEnsembleRegressor(member, n_estimators=2, random_state=0).fit(X, y)
+    m = len(ensemble.calibration_scores_)  # 2 blocks of 5 % of 240 rows
+    assert m == 24
+    with pytest.raises(ValueError, match="more calibration rows than the 24"):
+        ensemble.predict_interval(X[:3], confidence_level=0.99)
+    for level in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="confidence_level must be in"):
+            ensemble.predict_interval(X[:3], confidence_level=level)
+    uncalibrated = clone(ensemble).set_params(calibration_fraction=None).fit(X, y)
+    with pytest.raises(ValueError, match="calibration_fraction=None"):
+        uncalibrated.predict_interval(X[:3])
+    assert uncalibrated.calibration_scores_ is None
+    two_targets = clone(ensemble).fit(X, np.column_stack([y, 10 * y]))
+    lower, upper = two_targets.predict_interval(X[:5], confidence_level=0.9)
+    assert lower.shape == upper.shape == (5, 2)
+    width = upper - lower
+    assert np.all(width > 0) and np.all(width[:, 1] > 3 * width[:, 0])  # target units
 
 
 def test_members_without_a_std_give_their_spread_then_calibrated(regression_data):
