@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import BayesianRidge, LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import make_scorer, max_error
 from sklearn.model_selection import GroupKFold, KFold
 
@@ -334,6 +334,41 @@ def test_differences_plot_draws_every_other_model(regression_data, tmp_path):
     others = [m for m in result.summary().index[1:] if m != "mean"]
     ax = result.plot_differences(exclude=("mean",))
     assert sorted(tick.get_text() for tick in ax.get_yticklabels()) == sorted(others)
+
+
+class _BayesWithIntervals(BayesianRidge):
+    """BayesianRidge whose own intervals are ``mean ± 10 * level`` (95 % refused with
+    ``refuse=True``, as an ensemble with too few calibration rows refuses it)."""
+
+    def __init__(self, *, refuse=False):
+        super().__init__()
+        self.refuse = refuse
+
+    def predict_interval(self, X, confidence_level=0.95):
+        if self.refuse and confidence_level > 0.9:
+            raise ValueError("too few calibration rows")
+        mean = self.predict(X)
+        return mean - 10 * confidence_level, mean + 10 * confidence_level
+
+
+def test_a_model_with_its_own_intervals_is_scored_on_them():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    y = X[:, 0] + 0.5 * rng.normal(size=300)
+    result = compare_models({"own": _BayesWithIntervals(),
+                             "refusing": _BayesWithIntervals(refuse=True),
+                             "gaussian": BayesianRidge()}, X, y, cv=3)
+    summary = result.summary()
+    # ± 6.8 and ± 9.5 around the mean hold every row; width 19
+    assert summary.loc["own", "coverage_68_mean"] == 1.0
+    assert summary.loc["own", "width_95_mean"] == pytest.approx(19.0)
+    split = result.predictions.query("model == 'own' and split == 1")
+    np.testing.assert_allclose(split.y_upper_95 - split.y_pred, 9.5)
+    # a model that cannot give a level is read as a Gaussian, as one without intervals
+    for column in ("coverage_68_mean", "width_95_mean", "nll_mean"):
+        assert summary.loc["refusing", column] == pytest.approx(
+            summary.loc["gaussian", column])
+    assert summary.loc["gaussian", "width_95_mean"] < 3
 
 
 def test_models_with_a_std_get_interval_metrics_and_a_reliability_plot(tmp_path):

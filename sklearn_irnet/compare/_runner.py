@@ -89,9 +89,27 @@ def _prediction_columns(fitted: BaseEstimator, X_test: Any, classification: bool
         # a std of NaN (a network trained without a variance) or of zeros (DummyRegressor)
         # says nothing about the error: kept only when it does
         if np.isfinite(y_std).all() and (y_std > 0).any():
-            return {"y_pred": np.asarray(y_pred).ravel(), "y_std": y_std}
+            return {"y_pred": np.asarray(y_pred).ravel(), "y_std": y_std,
+                    **_interval_columns(fitted, X_test)}
         return {"y_pred": np.asarray(y_pred).ravel()}
     return {"y_pred": np.asarray(fitted.predict(X_test)).ravel()}
+
+
+def _interval_columns(fitted: BaseEstimator, X_test: Any) -> dict[str, np.ndarray]:
+    """The ends of the model's own 68 % and 95 % intervals (``y_lower_68``, ...), for
+    models with ``predict_interval(X, confidence_level)``; none for others, or where the
+    model cannot give a level (too few calibration rows)."""
+    if not hasattr(fitted, "predict_interval"):
+        return {}
+    columns = {}
+    for level in (68, 95):
+        try:
+            lower, upper = fitted.predict_interval(X_test, confidence_level=level / 100)
+        except ValueError:
+            return {}
+        columns[f"y_lower_{level}"] = np.asarray(lower, dtype=float).ravel()
+        columns[f"y_upper_{level}"] = np.asarray(upper, dtype=float).ravel()
+    return columns
 
 
 def compare_models(
@@ -238,9 +256,16 @@ def _interval_scores(y_true: np.ndarray, columns: dict[str, np.ndarray]
     if y_std is None:
         return {}
     y_pred = columns["y_pred"]
-    scores = {"coverage_68": coverage(y_true, y_pred, y_std, 0.68),
-              "coverage_95": coverage(y_true, y_pred, y_std, 0.95),
-              "width_95": interval_width(y_std, 0.95)}
+    if "y_lower_95" in columns:  # the model's own intervals
+        inside = {level: (columns[f"y_lower_{level}"] <= y_true)
+                  & (y_true <= columns[f"y_upper_{level}"]) for level in (68, 95)}
+        scores = {"coverage_68": float(inside[68].mean()),
+                  "coverage_95": float(inside[95].mean()),
+                  "width_95": float(np.mean(columns["y_upper_95"] - columns["y_lower_95"]))}
+    else:
+        scores = {"coverage_68": coverage(y_true, y_pred, y_std, 0.68),
+                  "coverage_95": coverage(y_true, y_pred, y_std, 0.95),
+                  "width_95": interval_width(y_std, 0.95)}
     try:
         scores["nll"] = gaussian_nll(y_true, y_pred, y_std)
         scores["crps"] = crps_gaussian(y_true, y_pred, y_std)

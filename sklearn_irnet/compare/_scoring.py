@@ -37,9 +37,11 @@ INTERVAL_METRICS = ("coverage_68", "coverage_95", "width_95", "nll", "crps")
 """Columns added for regressors whose ``predict(X, return_std=True)`` gives a standard
 deviation (computed from the out-of-fold predictions of each split,
 :mod:`sklearn_irnet.uncertainty`): the share of test rows inside the central 68 % and 95 %
-Gaussian intervals ``mean ± z std``, the mean width of the 95 % intervals, the Gaussian
-negative log-likelihood and the CRPS (both per row, lower is better). Coverage should be
-near its nominal level; it is shown, not ranked."""
+intervals and the mean width of the 95 % ones (the model's own ``predict_interval(X,
+confidence_level)`` where it has one, as
+:meth:`~sklearn_irnet.ensemble.DeepEnsembleRegressor.predict_interval`; else the Gaussian
+``mean ± z std``), the Gaussian negative log-likelihood and the CRPS (both per row, lower
+is better). Coverage should be near its nominal level; it is shown, not ranked."""
 INTERVAL_LOSSES = ("width_95", "nll", "crps")
 CLASSIFICATION_METRICS = ("roc_auc", "roc_auc_labels", "accuracy", "f1", "brier")
 """Default columns of a classification comparison: ROC-AUC of the predicted probabilities
