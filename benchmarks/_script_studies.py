@@ -10,7 +10,9 @@ their commits; a run measures today's code. Known differences:
 - ``uncertainty_calibration*``: ``--numeric-embedding`` was added after these results;
   its default, ``none``, is the network they measured.
   ``uncertainty_calibration_steels_embedding`` passes ``auto`` (members with the periodic
-  embedding), which is what its run did.
+  embedding), which is what its run did. The main job, steels and expt_gap results had
+  their calibrated group refitted at commit 4e75307 (``--rerun calibrated``, for
+  ``predict_interval``); its rows came out identical to the earlier ones.
 - ``reproduce_oqmd_*``: the results predate ``output_init`` and used the Glorot output
   layer; the studies add ``--output-init glorot``, as ``docs/user_guide/reproducing.md``
   and ``results/oqmd_gpu/README.md`` say to.
@@ -57,15 +59,19 @@ def _uncertainty_studies() -> list[ScriptStudy]:
                      "0-3 reused from an earlier run, same seeds)", ("--rerun", "calibrated"),
                      "about 75 min on 1 core (5 folds)"),
         _uncertainty("uncertainty_calibration_steels", "steels",
-                     "results.json's command (commit 2683911)", (), "about 15 min on 1 core"),
+                     "results.json's command (commit 4e75307: the calibrated group refitted "
+                     "for calibrated_interval, the others from commit 2683911)",
+                     ("--rerun", "calibrated"), "about 5 min on 1 core"),
         _uncertainty("uncertainty_calibration_steels_embedding", "steels",
-                     "results.json's command (commit 8a1173f; members with the periodic "
-                     "embedding, --numeric-embedding auto since)",
-                     ("--numeric-embedding", "auto"), "about 20 min on 1 core"),
+                     "results.json's command (commit 4e75307: the calibrated group refitted "
+                     "for calibrated_interval, the others from commit 8a1173f)",
+                     ("--rerun", "calibrated", "--numeric-embedding", "auto"),
+                     "about 6 min on 1 core"),
         _uncertainty("uncertainty_calibration_expt_gap", "expt_gap",
-                     "results.json's command (commit 83f0b71, the last of three sessions; "
-                     "folds 0-2 reused from the earlier ones)", ("--rerun", "none"),
-                     "about 3.5 h on 1 core"),
+                     "results.json's command (commit 4e75307: the calibrated group refitted "
+                     "for calibrated_interval; the others from commit 83f0b71 and two "
+                     "sessions before it)", ("--rerun", "calibrated"),
+                     "about 1.5 h on 1 core"),
         ScriptStudy("ensemble_calibration", "5 IRNet-17 fine-tuned from the OQMD start on "
                     "the main job's outer folds: ensemble MAE, raw and split-conformal "
                     "intervals; docs/user_guide/transfer.md; argv: the JSON's command and "
