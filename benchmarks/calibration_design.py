@@ -37,6 +37,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import KFold, ShuffleSplit
@@ -142,8 +143,21 @@ def scores(y: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[str, float]
             "width95": float(np.mean(2 * Z[0.95] * std)), "nll": float(np.mean(nll))}
 
 
+def conformal_scores(d: Any, block_scores: np.ndarray) -> dict[str, float]:
+    """Coverage and 95 % width of ``mean ± q * std`` with ``q`` the conformal quantile of
+    the block rows' standardised errors, as ``DeepEnsembleRegressor.predict_interval``
+    computes it (no NLL: it is not a distribution)."""
+    from sklearn_irnet._calibration import conformal_quantile
+
+    z = np.abs(d["y"] - d["mean"]) / d["std"]
+    q = {level: conformal_quantile(block_scores, level) for level in Z}
+    return {"cover68": float(np.mean(z <= q[0.68])), "cover95": float(np.mean(z <= q[0.95])),
+            "width95": float(np.mean(2 * q[0.95] * d["std"])), "nll": float("nan")}
+
+
 def analyse(out: Path) -> str:
-    rows = {"A (shipped)": [], "B (A x factor per predicted-value bin)": []}
+    rows = {"A (shipped)": [], "B (A x factor per predicted-value bin)": [],
+            "C (A, predict_interval's conformal quantiles)": []}
     for path in sorted(out.glob("split_*.npz")):
         d = np.load(path)
         b, c = d["weights"]
@@ -154,6 +168,8 @@ def analyse(out: Path) -> str:
         std_b = d["std"] * np.sqrt(factors[np.searchsorted(edges, d["mean"])])
         rows["A (shipped)"].append(scores(d["y"], d["mean"], d["std"]))
         rows["B (A x factor per predicted-value bin)"].append(scores(d["y"], d["mean"], std_b))
+        rows["C (A, predict_interval's conformal quantiles)"].append(
+            conformal_scores(d, np.abs(d["residual"]) / np.sqrt(block_variance)))
     maes = [(np.mean(np.abs(d["y"] - d["mean"])), np.mean(np.abs(d["y"] - d["reference_mean"])))
             for d in map(np.load, sorted(out.glob("split_*.npz")))]
     n_splits = len(rows["A (shipped)"])
@@ -161,8 +177,9 @@ def analyse(out: Path) -> str:
              "mean 95 % width | NLL |", "|---|---|---|---|---|"]
     for name, per_split in rows.items():
         mean = {key: np.mean([s[key] for s in per_split]) for key in per_split[0]}
+        nll = "-" if np.isnan(mean["nll"]) else f"{mean['nll']:.4g}"
         lines.append(f"| {name} | {mean['cover68']:.3f} | {mean['cover95']:.3f} | "
-                     f"{mean['width95']:.4g} | {mean['nll']:.4g} |")
+                     f"{mean['width95']:.4g} | {nll} |")
     calibrated, reference = np.array(maes).T
     lines.append(f"\nMAE of the ensemble: {calibrated.mean():.4g} (mean over the splits)")
     if np.isfinite(reference).all():

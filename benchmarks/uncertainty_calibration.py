@@ -262,7 +262,8 @@ def summarise(folds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 def markdown(summary: dict[str, dict[str, float]], config: dict[str, Any],
              n_folds: int) -> str:
     dataset = config.get("dataset", "main_job")
-    lines = [f"# Calibrated intervals on {dataset} ({n_folds} of 5 folds)", "",
+    lines = [f"# Calibrated intervals on {dataset} ({n_folds} of "
+             f"{config.get('n_splits', 5)} folds)", "",
              f"Command: `{config['command']}`  ", f"Commit: {config['commit']}  ",
              f"Folds: {config['folds']}; members: {N_MEMBERS} x IRNet-17, "
              f"{config['network']}  ",
@@ -363,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     rerun = None if args.rerun is None else set(args.rerun.split(","))
     config = {"command": " ".join(["python", *sys.argv]), "commit": commit,
               "dataset": args.dataset, "folds": folds_text, "n_folds_run": args.folds,
+              "n_splits": len(splits),
               "network": network, "members": N_MEMBERS, "member_loss": args.member_loss,
               "torch_threads": 1, "n_jobs": args.n_jobs,
               "machine": platform.processor() or platform.machine(),

@@ -217,6 +217,10 @@ def _nonnegative_moments(X: np.ndarray, r2: np.ndarray, allowed: list[int],
     return best
 
 
+class TooFewCalibrationRows(ValueError):
+    """A prediction interval's level needs more calibration rows than were held out."""
+
+
 def standardised_errors(
     residual: np.ndarray,
     noise_std: np.ndarray | None,
@@ -230,8 +234,25 @@ def standardised_errors(
     A block row's spread is estimated from the two members leaving it out: the expected
     ``spread**2`` of ``n_members`` predictions (``ddof=0``) is ``between * (n - 1) / n``.
     The residual is that of two members' mean, which holds more of the members'
-    disagreement than the whole ensemble's, so these scores lean a little high: intervals
-    built from their quantiles (:func:`conformal_quantile`) err on the wide side.
+    disagreement than the whole ensemble's (scores a little high), while the weights were
+    fitted on these same rows (scores a little low); neither is corrected.
+
+    Parameters
+    ----------
+    residual : ndarray of shape (n,)
+        Held-out errors of the block rows.
+    noise_std, between : ndarray of shape (n,) or None
+        The members' predicted std and the unbiased variance between the two members, as
+        in :func:`fit_variance_weights`.
+    weights : tuple of float
+        ``(a, b, c)`` from :func:`fit_variance_weights`.
+    n_members : int
+        Members of the ensemble.
+
+    Returns
+    -------
+    scores : ndarray of shape (n,)
+        Non-negative; a zero error over a zero std counts as 0.
 
     Examples
     --------
@@ -244,7 +265,9 @@ def standardised_errors(
         variance = variance + (a * np.asarray(noise_std, dtype=float)) ** 2
     if between is not None and n_members > 1:
         variance = variance + b**2 * np.asarray(between, dtype=float) * (n_members - 1) / n_members
-    return np.abs(np.asarray(residual, dtype=float)) / np.sqrt(variance)
+    error = np.abs(np.asarray(residual, dtype=float))
+    std = np.sqrt(variance)
+    return np.divide(error, std, out=np.where(error > 0, np.inf, 0.0), where=std > 0)
 
 
 def conformal_quantile(scores: np.ndarray, level: float) -> float:
@@ -254,11 +277,20 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     A new score exchangeable with these is at most that quantile with probability at
     least ``level`` (Vovk et al., 2005; Lei et al., JASA 2018).
 
+    Parameters
+    ----------
+    scores : array-like of shape (m,)
+    level : float in (0, 1)
+
+    Returns
+    -------
+    quantile : float
+
     Raises
     ------
-    ValueError
-        If ``m`` scores are too few for ``level`` (``ceil((m + 1) * level) > m``, that is
-        ``level > m / (m + 1)``).
+    TooFewCalibrationRows
+        A ``ValueError``: ``m`` scores are too few for ``level`` (``ceil((m + 1) * level)
+        > m``, that is ``level > m / (m + 1)``).
 
     Examples
     --------
@@ -268,13 +300,15 @@ def conformal_quantile(scores: np.ndarray, level: float) -> float:
     """
     scores = np.sort(np.asarray(scores, dtype=float))
     m = len(scores)
+    # (m + 1) * level in floating point can land just above an integer (75 * 0.68 =
+    # 51.00000000000001), which would take the next rank
     rank = int(np.ceil((m + 1) * level - 1e-9))
     if rank > m:
-        raise ValueError(
+        raise TooFewCalibrationRows(
             f"a {level:g} interval needs more calibration rows than the {m} held out "
-            f"(at most level {m / (m + 1):.3f} with {m} rows); ask for a lower "
-            "confidence_level, fit with a larger calibration_fraction or more rows, or "
-            "read predict(X, return_std=True) as a Gaussian interval."
+            f"(at most level {m / (m + 1):.4g} with {m} rows); ask for a lower "
+            "confidence_level, fit with a larger calibration_fraction, more members or "
+            "more rows, or read predict(X, return_std=True) as a Gaussian interval."
         )
     return float(scores[max(rank, 1) - 1])
 

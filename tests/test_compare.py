@@ -12,6 +12,7 @@ from sklearn.metrics import make_scorer, max_error
 from sklearn.model_selection import GroupKFold, KFold
 
 from sklearn_irnet import IRNetClassifier, IRNetRegressor
+from sklearn_irnet._calibration import TooFewCalibrationRows
 from sklearn_irnet.compare import (
     ModelComparison,
     RepeatedGroupSplits,
@@ -346,9 +347,16 @@ class _BayesWithIntervals(BayesianRidge):
 
     def predict_interval(self, X, confidence_level=0.95):
         if self.refuse and confidence_level > 0.9:
-            raise ValueError("too few calibration rows")
+            raise TooFewCalibrationRows("too few calibration rows")
         mean = self.predict(X)
         return mean - 10 * confidence_level, mean + 10 * confidence_level
+
+
+class _OtherSignature(BayesianRidge):
+    """A ``predict_interval`` without ``confidence_level`` (as MAPIE's): not ours."""
+
+    def predict_interval(self, X):
+        raise AssertionError("compare must not call it")
 
 
 def test_a_model_with_its_own_intervals_is_scored_on_them():
@@ -357,7 +365,8 @@ def test_a_model_with_its_own_intervals_is_scored_on_them():
     y = X[:, 0] + 0.5 * rng.normal(size=300)
     result = compare_models({"own": _BayesWithIntervals(),
                              "refusing": _BayesWithIntervals(refuse=True),
-                             "gaussian": BayesianRidge()}, X, y, cv=3)
+                             "gaussian": BayesianRidge(),
+                             "other_signature": _OtherSignature()}, X, y, cv=3)
     summary = result.summary()
     # ± 6.8 and ± 9.5 around the mean hold every row; width 19
     assert summary.loc["own", "coverage_68_mean"] == 1.0
@@ -369,6 +378,8 @@ def test_a_model_with_its_own_intervals_is_scored_on_them():
         assert summary.loc["refusing", column] == pytest.approx(
             summary.loc["gaussian", column])
     assert summary.loc["gaussian", "width_95_mean"] < 3
+    assert summary.loc["other_signature", "width_95_mean"] == pytest.approx(
+        summary.loc["gaussian", "width_95_mean"])
 
 
 def test_models_with_a_std_get_interval_metrics_and_a_reliability_plot(tmp_path):

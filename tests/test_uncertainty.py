@@ -287,6 +287,8 @@ def test_conformal_quantile_covers_new_exchangeable_scores_at_least_at_the_level
         assert level - 0.01 <= np.mean(hits) <= level + 1 / (m + 1) + 0.01
     with pytest.raises(ValueError, match="more calibration rows than the 18"):
         conformal_quantile(np.ones(18), 0.95)
+    # 75 * 0.68 is 51.00000000000001 in floating point: still the 51st of 74
+    assert conformal_quantile(np.arange(74.0), 0.68) == 50.0
 
 
 def test_intervals_of_heavy_tailed_errors_cover_every_level_where_the_std_cannot():
@@ -304,10 +306,12 @@ def test_intervals_of_heavy_tailed_errors_cover_every_level_where_the_std_cannot
     mean, std = ensemble.predict(X[2000:], return_std=True)
     test = y[2000:]
     assert coverage(test, mean, std, level=0.68) > 0.75
-    for level in (0.68, 0.95):
+    # the intervals lean wide by up to a few hundredths (other seeds: 0.69-0.71 at 68 %);
+    # the Gaussian reading is rejected by the 68 % bound
+    for level, slack in ((0.68, 0.05), (0.95, 0.02)):
         lower, upper = ensemble.predict_interval(X[2000:], confidence_level=level)
         inside = np.mean((lower <= test) & (test <= upper))
-        assert level - 0.03 <= inside <= level + 0.03, (level, inside)
+        assert level - 0.03 <= inside <= level + slack, (level, inside)
         np.testing.assert_allclose((lower + upper) / 2, mean)
     narrow, _ = ensemble.predict_interval(X[2000:], confidence_level=0.68)
     assert np.all(mean - narrow < std)  # a 68 % interval inside ± std here
@@ -328,6 +332,12 @@ def test_predict_interval_refuses_what_it_cannot_give(regression_data):
     with pytest.raises(ValueError, match="calibration_fraction=None"):
         uncalibrated.predict_interval(X[:3])
     assert uncalibrated.calibration_scores_ is None
+    older = pickle.loads(pickle.dumps(ensemble))
+    np.testing.assert_allclose(older.predict_interval(X[:3], 0.9),
+                               ensemble.predict_interval(X[:3], 0.9))
+    del older.calibration_scores_  # as fitted before predict_interval existed
+    with pytest.raises(ValueError, match="older version"):
+        older.predict_interval(X[:3])
     two_targets = clone(ensemble).fit(X, np.column_stack([y, 10 * y]))
     lower, upper = two_targets.predict_interval(X[:5], confidence_level=0.9)
     assert lower.shape == upper.shape == (5, 2)

@@ -63,7 +63,9 @@ class ModelComparison:
         Out-of-fold predictions: ``model, repeat, fold, split, row, y_true, y_pred``, and
         ``y_std`` for models whose ``predict(X, return_std=True)`` gives a standard
         deviation (finite and not all zero); those models also get the interval columns
-        of :data:`~sklearn_irnet.compare.INTERVAL_METRICS` in :attr:`scores`.
+        of :data:`~sklearn_irnet.compare.INTERVAL_METRICS` in :attr:`scores`, and
+        ``y_lower_68, y_upper_68, y_lower_95, y_upper_95`` where the model has its own
+        ``predict_interval(X, confidence_level)``.
         Classification adds ``y_score``, the probability of the second class, for two
         classes, or ``proba_<label>`` per class for more.
     metrics : tuple of str

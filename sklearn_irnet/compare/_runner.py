@@ -97,15 +97,20 @@ def _prediction_columns(fitted: BaseEstimator, X_test: Any, classification: bool
 
 def _interval_columns(fitted: BaseEstimator, X_test: Any) -> dict[str, np.ndarray]:
     """The ends of the model's own 68 % and 95 % intervals (``y_lower_68``, ...), for
-    models with ``predict_interval(X, confidence_level)``; none for others, or where the
-    model cannot give a level (too few calibration rows)."""
-    if not hasattr(fitted, "predict_interval"):
+    models whose ``predict_interval(X, confidence_level)`` returns ``(lower, upper)``;
+    none for others (MAPIE's ``predict_interval`` has another signature), or on a split
+    where the model holds too few calibration rows for a level (that split is then read
+    as a Gaussian)."""
+    from .._calibration import TooFewCalibrationRows
+
+    method = getattr(fitted, "predict_interval", None)
+    if method is None or "confidence_level" not in inspect.signature(method).parameters:
         return {}
     columns = {}
     for level in (68, 95):
         try:
-            lower, upper = fitted.predict_interval(X_test, confidence_level=level / 100)
-        except ValueError:
+            lower, upper = method(X_test, confidence_level=level / 100)
+        except TooFewCalibrationRows:
             return {}
         columns[f"y_lower_{level}"] = np.asarray(lower, dtype=float).ravel()
         columns[f"y_upper_{level}"] = np.asarray(upper, dtype=float).ravel()
