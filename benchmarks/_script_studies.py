@@ -19,8 +19,6 @@ their commits; a run measures today's code. Known differences:
 
 Not registered (their results stay as they are):
 
-- ``results/calibration_design/`` (``calibration_design.py``): no page of the docs or
-  the README cites it (its argv is recorded in ``run.json``).
 - ``results/uncertainty_calibration/results_absolute_error_nll_members_fold0.json``: its
   recorded command (``--folds 5``, commit 808a676) selects neither the variance-head
   members nor the earlier calibration it measured; no argv of today's script does.
@@ -250,8 +248,30 @@ def _classification_studies() -> list[ScriptStudy]:
     ]
 
 
+def _calibration_design_studies() -> list[ScriptStudy]:
+    """The development splits of the calibration's design (``run.json`` records each
+    argv; the main job's ``--analyse`` ran as a second command on the saved splits)."""
+    design = ("development splits of the deep ensemble's calibration: the shipped std, a "
+              "per-bin factor and predict_interval's conformal quantiles; "
+              "docs/user_guide/uncertainty.md; argv: run.json")
+    return [
+        ScriptStudy(f"calibration_design_{dataset}", f"{dataset}: {design}",
+                    "calibration_design", (dataset, "--fit", "--analyse", *extra),
+                    f"calibration_design/{folder}", budget,
+                    quick_argv=(dataset, "--fit", "--analyse", "--epochs", "2", *extra),
+                    summary_file="summary.md")
+        for dataset, folder, extra, budget in (
+            ("steels", "steels_fraction0.1", ("--reference",), "about 10 min on 1 core"),
+            ("expt_gap", "expt_gap_fraction0.1", (), "about 45 min on 1 core"),
+            ("main_job", "main_job_fraction0.05",
+             ("--reference", "--calibration-fraction", "0.05"), "about 45 min on 1 core"),
+        )
+    ]
+
+
 SCRIPT_STUDIES: list[ScriptStudy] = [
     *_uncertainty_studies(),
+    *_calibration_design_studies(),
     *_time_to_accuracy_studies(),
     *_oqmd_depth_studies(),
     *_reproduce_studies(),
