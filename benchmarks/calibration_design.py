@@ -143,11 +143,15 @@ def scores(y: np.ndarray, mean: np.ndarray, std: np.ndarray) -> dict[str, float]
             "width95": float(np.mean(2 * Z[0.95] * std)), "nll": float(np.mean(nll))}
 
 
-def conformal_scores(d: Any, block_scores: np.ndarray) -> dict[str, float]:
+def conformal_scores(d: Any) -> dict[str, float]:
     """Coverage and 95 % width of ``mean ± q * std`` with ``q`` the conformal quantile of
     the block rows' standardised errors, as ``DeepEnsembleRegressor.predict_interval``
     computes it (no NLL: it is not a distribution)."""
-    from sklearn_irnet._calibration import conformal_quantile
+    from sklearn_irnet._calibration import conformal_quantile, standardised_errors
+
+    b, c = d["weights"]  # the saved members have no variance head: a = 0
+    block_scores = standardised_errors(d["residual"], None, d["between"], (0.0, b, c),
+                                       int(d["n_members"]))
 
     z = np.abs(d["y"] - d["mean"]) / d["std"]
     q = {level: conformal_quantile(block_scores, level) for level in Z}
@@ -169,7 +173,7 @@ def analyse(out: Path) -> str:
         rows["A (shipped)"].append(scores(d["y"], d["mean"], d["std"]))
         rows["B (A x factor per predicted-value bin)"].append(scores(d["y"], d["mean"], std_b))
         rows["C (A, predict_interval's conformal quantiles)"].append(
-            conformal_scores(d, np.abs(d["residual"]) / np.sqrt(block_variance)))
+            conformal_scores(d))
     maes = [(np.mean(np.abs(d["y"] - d["mean"])), np.mean(np.abs(d["y"] - d["reference_mean"])))
             for d in map(np.load, sorted(out.glob("split_*.npz")))]
     n_splits = len(rows["A (shipped)"])
